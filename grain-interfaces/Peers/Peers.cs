@@ -69,6 +69,9 @@ public sealed record PeerInfo(
     long FreeBytes,
     int RunningJobs);
 
+[GenerateSerializer, Immutable, Alias("vault.file-entry")]
+public sealed record FileEntryInfo(string Path, Vault.Storage.NodeType Type, uint Mode, long Size, long MTimeNs, string? LinkTarget, uint Uid, uint Gid);
+
 /// <summary>
 /// One node (key: its stable node id), placed on the silo that advertises that id. The only code
 /// that touches that node's disk: its pack store and its backup and restore jobs.
@@ -87,4 +90,6 @@ public interface IPeerGrain : IGrainWithStringKey
     Task CancelJobAsync(JobId job);
 
     Task<PeerInfo> GetInfoAsync();
+
+    IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, CancellationToken cancellationToken = default);
 }

@@ -1,0 +1,479 @@
+// The read half of a backup: walk, skip unchanged files, chunk, hash, deduplicate; then hand new
+// blobs to the BlobPipeline and commit the snapshot once everything it needs is durable.
+//
+// The walker runs ahead of the file workers only as far as the bounded file channel lets it.
+// A directory's tree is finished (encoded, stored) as a continuation once its entries are done;
+// the walker waits for finished subtrees when too many are outstanding, which bounds memory.
+// A crash anywhere before the commit leaves orphan packs (garbage for GC) and no snapshot.
+using System.Buffers;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Vault.Grains.Chunks;
+using Vault.Grains.FileSystem;
+using Vault.Grains.Jobs;
+using Vault.Grains.Node;
+using Vault.Peers;
+using Vault.Snapshots;
+using Vault.Storage;
+
+namespace Vault.Grains.Backup;
+
+public sealed class BackupJob(
+    VaultNode node,
+    ChunkIndex index,
+    TreeStore trees,
+    IGrainFactory grains,
+    JobRecord record,
+    BackupRequest request,
+    SnapshotInfo? parent,
+    ILogger logger)
+{
+    private const int MaxOutstandingDirectories = 512;
+    private readonly Chunker _chunker = new(node.Config.Chunker, node.Keys.GearTable);
+    private readonly Excludes _excludes = new(request.Excludes);
+    private readonly string _dataDir = node.DataDir;
+    private readonly Channel<FileWork> _files = Channel.CreateBounded<FileWork>(new BoundedChannelOptions(64) { SingleWriter = true });
+    private long _directories;
+    private int _outstanding;
+    private BlobPipeline _pipeline = null!;
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var paths = NormalizePaths(request.Paths);
+        var id = record.Snapshot ?? SnapshotId.New();
+        record.Snapshot = id;
+        var snapshot = grains.GetGrain<ISnapshotGrain>(id.Value);
+        var emptyStats = new SnapshotStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        var pending = new SnapshotInfo(id, node.NodeId, node.Hostname, paths, request.Tags, DateTimeOffset.UtcNow, parent?.Id, default, emptyStats, SnapshotState.Pending, false);
+        await snapshot.BeginAsync(pending);
+
+        await using var pipeline = new BlobPipeline(node, index, record, ct);
+        _pipeline = pipeline;
+        var token = pipeline.Token;
+        var workers = Enumerable.Range(0, node.Workers).Select(_ => Task.Run(() => FileWorkerAsync(token), token)).ToArray();
+        ChunkId root;
+        try
+        {
+            var rootTask = await WalkVirtualAsync(PathTrie.Build(paths), parent?.Root, token);
+            record.TotalsKnown();
+            _files.Writer.TryComplete();
+            root = await rootTask;
+            await Task.WhenAll(workers);
+            await pipeline.CompleteAsync();
+        }
+        catch
+        {
+            _files.Writer.TryComplete();
+            throw;
+        }
+
+        var p = record.Progress();
+        var stats = new SnapshotStats(p.FilesDone, _directories, p.FilesUnchanged, p.BytesTotal, p.BytesNew, p.BytesStored, p.ChunksNew, p.ChunksDeduplicated, p.Errors, clock.Elapsed.TotalSeconds);
+        await snapshot.CommitAsync(pending with { Root = root, Stats = stats, State = SnapshotState.Committed, Incomplete = p.Errors > 0 });
+        logger.LogInformation("backup {Snapshot} of {Paths} committed: {Files} files, {New} new bytes, {Stored} stored, {Seconds:F1} s",
+            id, string.Join(", ", paths), p.FilesDone, p.BytesNew, p.BytesStored, clock.Elapsed.TotalSeconds);
+    }
+
+    public static IReadOnlyList<string> NormalizePaths(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            throw new InvalidRequestException("backup needs at least one path");
+        }
+
+        var full = new List<string>();
+        foreach (var p in paths)
+        {
+            if (string.IsNullOrWhiteSpace(p) || !Path.IsPathRooted(p) || p.Contains('\0'))
+            {
+                throw new InvalidRequestException($"backup path '{p}' must be an absolute path on the node");
+            }
+
+            var f = Path.GetFullPath(p);
+            if (f.Length > 1)
+            {
+                f = f.TrimEnd('/');
+            }
+
+            full.Add(f);
+        }
+
+        full.Sort(StringComparer.Ordinal);
+        var result = new List<string>();
+        foreach (var f in full)
+        {
+            // A path inside another one is already covered by it.
+            if (!result.Any(r => SnapshotPaths.IsAtOrBelow(f, r)))
+            {
+                result.Add(f);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The directories above the backup paths: their own metadata, but only the children on the way.</summary>
+    private async Task<Task<ChunkId>> WalkVirtualAsync(PathTrie trie, ChunkId? parentTree, CancellationToken ct)
+    {
+        if (trie.IsTarget)
+        {
+            return await WalkDirectoryAsync(trie.FullPath, parentTree, ct);
+        }
+
+        var previous = await LoadParentAsync(parentTree, ct);
+        var entries = new List<Pending>();
+        foreach (var child in trie.Children.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            FileStat stat;
+            try
+            {
+                stat = Native.Stat(child.FullPath);
+            }
+            catch (IOException e)
+            {
+                record.Warn($"{child.FullPath}: {e.Message}");
+                continue;
+            }
+
+            previous.TryGetValue(child.Name, out var old);
+            if (!child.IsTarget && stat.Kind == FileKind.Directory)
+            {
+                entries.Add(new Pending(child.Name, stat, null, await WalkVirtualAsync(child, old?.Subtree, ct), null));
+            }
+            else if (await EntryAsync(child.FullPath, child.Name, stat, old, ct) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return FinishDirectoryAsync(entries);
+    }
+
+    private async Task<Task<ChunkId>> WalkDirectoryAsync(string path, ChunkId? parentTree, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var previous = await LoadParentAsync(parentTree, ct);
+        var entries = new List<Pending>();
+        string[] names;
+        try
+        {
+            names = Directory.EnumerateFileSystemEntries(path).Select(Path.GetFileName).OfType<string>().ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            record.Warn($"{path}: cannot list directory: {e.Message}");
+            return FinishDirectoryAsync(entries);
+        }
+
+        Array.Sort(names, StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var full = path == "/" ? "/" + name : path + "/" + name;
+            if (_excludes.IsExcluded(full, name) || full == _dataDir)
+            {
+                continue;
+            }
+
+            FileStat stat;
+            try
+            {
+                stat = Native.Stat(full);
+            }
+            catch (IOException e)
+            {
+                record.Warn($"{full}: {e.Message}");
+                continue;
+            }
+
+            previous.TryGetValue(name, out var old);
+            if (await EntryAsync(full, name, stat, old, ct) is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return FinishDirectoryAsync(entries);
+    }
+
+    private async Task<Pending?> EntryAsync(string full, string name, FileStat stat, TreeNode? old, CancellationToken ct)
+    {
+        switch (stat.Kind)
+        {
+            case FileKind.Directory:
+                var subtree = await WalkDirectoryAsync(full, old is { Type: NodeType.Directory } ? old.Subtree : null, ct);
+                if (Volatile.Read(ref _outstanding) > MaxOutstandingDirectories)
+                {
+                    // The subtree is fully walked: finishing it depends only on queued work.
+                    await subtree;
+                }
+
+                return new Pending(name, stat, null, subtree, null);
+
+            case FileKind.Symlink:
+                try
+                {
+                    var target = new FileInfo(full).LinkTarget ?? throw new IOException("not a symbolic link any more");
+                    return new Pending(name, stat, null, null, target);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    record.Warn($"{full}: cannot read link: {e.Message}");
+                    return null;
+                }
+
+            case FileKind.File:
+                record.AddFilesTotal(1, stat.Size);
+                if (!request.Force && old is { Type: NodeType.File } && Unchanged(old, stat))
+                {
+                    record.FileDone(stat.Size, unchanged: true);
+                    return new Pending(name, stat, Task.FromResult<IReadOnlyList<ChunkId>?>(old.Content), null, null);
+                }
+
+                var work = new FileWork(full, stat);
+                await _files.Writer.WriteAsync(work, ct);
+                return new Pending(name, stat, work.Done.Task, null, null);
+
+            default:
+                // Devices, sockets and FIFOs hold no data to back up.
+                return null;
+        }
+    }
+
+    private static bool Unchanged(TreeNode old, FileStat stat) =>
+        old.Size == stat.Size && old.MTimeNs == stat.MTimeNs && old.CTimeNs == stat.CTimeNs && old.Inode == stat.Inode;
+
+    private async Task<Dictionary<string, TreeNode>> LoadParentAsync(ChunkId? tree, CancellationToken ct)
+    {
+        if (tree is not { } id || request.Force)
+        {
+            return [];
+        }
+
+        try
+        {
+            return (await trees.LoadAsync(id, ct)).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        }
+        catch (VaultException e)
+        {
+            // A damaged parent only costs speed: every file is read again.
+            logger.LogWarning("parent tree {Tree} unusable, reading files again: {Message}", id, e.Message);
+            return [];
+        }
+    }
+
+    private Task<ChunkId> FinishDirectoryAsync(List<Pending> entries)
+    {
+        Interlocked.Increment(ref _outstanding);
+        return FinishAsync();
+
+        async Task<ChunkId> FinishAsync()
+        {
+            try
+            {
+                var nodes = new List<TreeNode>(entries.Count);
+                foreach (var e in entries)
+                {
+                    var node = new TreeNode
+                    {
+                        Name = e.Name,
+                        Type = NodeType.File,
+                        Mode = e.Stat.Mode,
+                        Uid = e.Stat.Uid,
+                        Gid = e.Stat.Gid,
+                        MTimeNs = e.Stat.MTimeNs,
+                        CTimeNs = e.Stat.CTimeNs,
+                        Size = e.Stat.Size,
+                        Inode = e.Stat.Inode,
+                        Device = e.Stat.Device,
+                    };
+                    if (e.Content is not null)
+                    {
+                        if (await e.Content is not { } content)
+                        {
+                            continue; // unreadable: already reported
+                        }
+
+                        nodes.Add(node with { Content = content });
+                    }
+                    else if (e.Subtree is not null)
+                    {
+                        nodes.Add(node with { Type = NodeType.Directory, Size = 0, Subtree = await e.Subtree });
+                    }
+                    else
+                    {
+                        nodes.Add(node with { Type = NodeType.Symlink, LinkTarget = e.LinkTarget });
+                    }
+                }
+
+                var bytes = TreeCodec.Encode(nodes);
+                var id = node.Keys.ComputeId(bytes);
+                await _pipeline.StoreIfNewAsync(id, BlobKind.Tree, bytes);
+                Interlocked.Increment(ref _directories);
+                return id;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _outstanding);
+            }
+        }
+    }
+
+    private async Task FileWorkerAsync(CancellationToken ct)
+    {
+        var max = node.Config.Chunker.MaxSize;
+        var buffer = ArrayPool<byte>.Shared.Rent(2 * max);
+        try
+        {
+            await foreach (var work in _files.Reader.ReadAllAsync(ct))
+            {
+                try
+                {
+                    work.Done.TrySetResult(await BackupFileAsync(work, buffer, ct));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    record.Warn($"{work.Path}: cannot read: {e.Message}");
+                    record.FileDone(0, unchanged: false);
+                    work.Done.TrySetResult(null);
+                }
+                catch (Exception e)
+                {
+                    work.Done.TrySetException(e);
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            // Fail anything still queued so that no directory waits forever.
+            while (_files.Reader.TryRead(out var left))
+            {
+                left.Done.TrySetCanceled(ct.IsCancellationRequested ? ct : new CancellationToken(true));
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<ChunkId>> BackupFileAsync(FileWork work, byte[] buffer, CancellationToken ct)
+    {
+        var max = node.Config.Chunker.MaxSize;
+        using var handle = File.OpenHandle(work.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        var before = Native.Stat(handle, work.Path);
+        var ids = new List<ChunkId>();
+        var cuts = new List<(int Start, int Length, ChunkId Id)>();
+        long offset = 0;
+        int start = 0, filled = 0;
+        var eof = false;
+        while (true)
+        {
+            while (!eof && filled < buffer.Length)
+            {
+                var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled), offset, ct);
+                if (n == 0)
+                {
+                    eof = true;
+                    break;
+                }
+
+                offset += n;
+                filled += n;
+                record.BytesRead(n);
+            }
+
+            cuts.Clear();
+            while (filled - start > 0 && (eof || filled - start >= max))
+            {
+                var available = filled - start;
+                var length = _chunker.NextBoundary(buffer.AsSpan(start, Math.Min(available, max)), eof && available <= max);
+                cuts.Add((start, length, node.Keys.ComputeId(buffer.AsSpan(start, length))));
+                start += length;
+            }
+
+            if (cuts.Count > 0)
+            {
+                var fresh = await _pipeline.ClaimNewAsync(cuts.Select(c => c.Id).ToArray());
+                for (var i = 0; i < cuts.Count; i++)
+                {
+                    var (s, length, id) = cuts[i];
+                    ids.Add(id);
+                    if (!fresh[i])
+                    {
+                        record.ChunkDeduplicated();
+                        continue;
+                    }
+
+                    var copy = ArrayPool<byte>.Shared.Rent(length);
+                    buffer.AsSpan(s, length).CopyTo(copy);
+                    record.ChunkNew(length);
+                    await _pipeline.SubmitAsync(id, BlobKind.Data, copy, length);
+                }
+            }
+
+            if (eof && start == filled)
+            {
+                break;
+            }
+
+            buffer.AsSpan(start, filled - start).CopyTo(buffer);
+            filled -= start;
+            start = 0;
+        }
+
+        var after = Native.Stat(handle, work.Path);
+        if (after.MTimeNs != before.MTimeNs || after.Size != before.Size || after.CTimeNs != before.CTimeNs || offset != before.Size)
+        {
+            record.Warn($"{work.Path}: changed while being read (size {before.Size} → {after.Size}, read {offset} bytes); the snapshot holds what was read");
+        }
+
+        record.FileDone(0, unchanged: false);
+        return ids;
+    }
+
+    private sealed class FileWork(string path, FileStat stat)
+    {
+        public string Path { get; } = path;
+
+        public FileStat Stat { get; } = stat;
+
+        public TaskCompletionSource<IReadOnlyList<ChunkId>?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed record Pending(string Name, FileStat Stat, Task<IReadOnlyList<ChunkId>?>? Content, Task<ChunkId>? Subtree, string? LinkTarget);
+
+    /// <summary>The backup paths as a tree of path components from "/".</summary>
+    private sealed class PathTrie(string name, string fullPath)
+    {
+        public string Name { get; } = name;
+
+        public string FullPath { get; } = fullPath;
+
+        public bool IsTarget { get; private set; }
+
+        public Dictionary<string, PathTrie> Children { get; } = new(StringComparer.Ordinal);
+
+        public static PathTrie Build(IEnumerable<string> paths)
+        {
+            var root = new PathTrie("", "/");
+            foreach (var p in paths)
+            {
+                var node = root;
+                foreach (var part in p.Split('/', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!node.Children.TryGetValue(part, out var next))
+                    {
+                        next = new PathTrie(part, node.FullPath == "/" ? "/" + part : node.FullPath + "/" + part);
+                        node.Children[part] = next;
+                    }
+
+                    node = next;
+                }
+
+                node.IsTarget = true;
+            }
+
+            return root;
+        }
+    }
+}

@@ -1,0 +1,284 @@
+// The write half of a backup: new blobs in, durable indexed packs out.
+//
+//   SubmitAsync ─▶ [plain] ─▶ compress × workers ─▶ [compressed] ─▶ pack (encrypt, seal)
+//                                                   ─▶ [sealed] ─▶ store (write+fsync) ─▶ index add
+//
+// Every channel is bounded, so memory stays flat whatever the data size: at most a few blobs
+// per stage (≤ 8 MiB each) and two open packs. A blob is "claimed" by the pipeline before it is
+// submitted; claims are released once the blob's pack is durable and indexed, after which an
+// index lookup finds it. So a concurrent lookup always sees a chunk as pending or as indexed.
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Vault.Chunks;
+using Vault.Grains.Chunks;
+using Vault.Grains.Jobs;
+using Vault.Grains.Node;
+using Vault.Storage;
+
+namespace Vault.Grains.Backup;
+
+public sealed class BlobPipeline : IAsyncDisposable
+{
+    private readonly VaultNode _node;
+    private readonly ChunkIndex _index;
+    private readonly JobRecord _record;
+    private readonly CancellationTokenSource _cts;
+    private readonly ConcurrentDictionary<ChunkId, byte> _claimed = new();
+    private readonly Channel<PlainBlob> _plain;
+    private readonly Channel<CompressedBlob> _compressed;
+    private readonly Channel<SealedPack> _sealed;
+    private readonly Task[] _compressors;
+    private readonly Task _packer;
+    private readonly Task _storer;
+
+    public BlobPipeline(VaultNode node, ChunkIndex index, JobRecord record, CancellationToken ct)
+    {
+        _node = node;
+        _index = index;
+        _record = record;
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var workers = node.Workers;
+        _plain = Channel.CreateBounded<PlainBlob>(new BoundedChannelOptions(workers * 2) { SingleWriter = false, SingleReader = false });
+        _compressed = Channel.CreateBounded<CompressedBlob>(new BoundedChannelOptions(workers * 2) { SingleReader = true });
+        _sealed = Channel.CreateBounded<SealedPack>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        _compressors = Enumerable.Range(0, workers).Select(_ => Task.Run(CompressAsync)).ToArray();
+        _packer = Task.Run(PackAsync);
+        _storer = Task.Run(StoreAsync);
+    }
+
+    public CancellationToken Token => _cts.Token;
+
+    /// <summary>
+    /// For each id: true when it is new to the repository and now claimed by this pipeline (the
+    /// caller must submit it); false when it is stored already or claimed by an earlier call.
+    /// </summary>
+    public async Task<bool[]> ClaimNewAsync(IReadOnlyList<ChunkId> ids)
+    {
+        var result = new bool[ids.Count];
+        var unknown = new List<int>(ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (!_claimed.ContainsKey(ids[i]))
+            {
+                unknown.Add(i);
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            var found = await _index.LookupAsync(unknown.Select(i => ids[i]).ToArray());
+            for (var k = 0; k < unknown.Count; k++)
+            {
+                var i = unknown[k];
+                result[i] = found[k] is null && _claimed.TryAdd(ids[i], 0);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Hands a claimed blob to the pipeline; the pipeline returns <paramref name="pooled"/> to the pool.</summary>
+    public async ValueTask SubmitAsync(ChunkId id, BlobKind kind, byte[] pooled, int length)
+    {
+        try
+        {
+            await _plain.Writer.WriteAsync(new PlainBlob(id, kind, pooled, length), _cts.Token);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(pooled);
+            throw;
+        }
+    }
+
+    /// <summary>Stores one blob if it is new (claims and submits a copy). Used for trees.</summary>
+    public async Task StoreIfNewAsync(ChunkId id, BlobKind kind, ReadOnlyMemory<byte> bytes)
+    {
+        if (!(await ClaimNewAsync([id]))[0])
+        {
+            return;
+        }
+
+        var copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes.Length));
+        bytes.CopyTo(copy);
+        _record.ChunkNew(bytes.Length);
+        await SubmitAsync(id, kind, copy, bytes.Length);
+    }
+
+    /// <summary>Flushes everything: on return every submitted blob is durable and indexed.</summary>
+    public async Task CompleteAsync()
+    {
+        _plain.Writer.TryComplete();
+        await AwaitStagesAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _plain.Writer.TryComplete();
+        await _cts.CancelAsync();
+        try
+        {
+            await AwaitStagesAsync();
+        }
+        catch
+        {
+            // The job reports the first failure; here we only make sure every stage has stopped.
+        }
+
+        while (_plain.Reader.TryRead(out var p))
+        {
+            ArrayPool<byte>.Shared.Return(p.Buffer);
+        }
+
+        while (_compressed.Reader.TryRead(out var c))
+        {
+            ArrayPool<byte>.Shared.Return(c.Buffer);
+        }
+
+        while (_sealed.Reader.TryRead(out var s))
+        {
+            s.Dispose();
+        }
+
+        _cts.Dispose();
+    }
+
+    private async Task AwaitStagesAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_compressors);
+            _compressed.Writer.TryComplete();
+            await _packer;
+            await _storer;
+        }
+        catch
+        {
+            _compressed.Writer.TryComplete();
+            _sealed.Writer.TryComplete();
+            throw;
+        }
+    }
+
+    private async Task CompressAsync()
+    {
+        try
+        {
+            using var compressor = new ChunkCompressor(_node.Config.CompressionLevel);
+            await foreach (var blob in _plain.Reader.ReadAllAsync(_cts.Token))
+            {
+                byte[] output;
+                (CompressionMode Mode, int Length) r;
+                try
+                {
+                    output = ArrayPool<byte>.Shared.Rent(ChunkCompressor.MaxCompressedSize(blob.Length));
+                    r = compressor.Compress(blob.Buffer.AsSpan(0, blob.Length), output);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(blob.Buffer);
+                }
+
+                await _compressed.Writer.WriteAsync(new CompressedBlob(blob.Id, blob.Kind, r.Mode, output, r.Length, blob.Length), _cts.Token);
+            }
+        }
+        catch (Exception)
+        {
+            await _cts.CancelAsync();
+            throw;
+        }
+    }
+
+    private async Task PackAsync()
+    {
+        // Trees get packs of their own so that listing and restore planning touch few packs.
+        var writers = new PackWriter?[2];
+        try
+        {
+            await foreach (var blob in _compressed.Reader.ReadAllAsync(_cts.Token))
+            {
+                try
+                {
+                    var slot = blob.Kind == BlobKind.Tree ? 1 : 0;
+                    var writer = writers[slot] ??= new PackWriter(_node.Keys, _node.Config.PackSize);
+                    writer.Add(blob.Id, blob.Kind, blob.Mode, blob.Buffer.AsSpan(0, blob.Length), blob.RawLength);
+                    if (writer.IsFull)
+                    {
+                        var sealedPack = writer.Seal();
+                        writer.Dispose();
+                        writers[slot] = null;
+                        await _sealed.Writer.WriteAsync(sealedPack, _cts.Token);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(blob.Buffer);
+                }
+            }
+
+            for (var slot = 0; slot < writers.Length; slot++)
+            {
+                if (writers[slot] is { Count: > 0 } w)
+                {
+                    var sealedPack = w.Seal();
+                    w.Dispose();
+                    writers[slot] = null;
+                    await _sealed.Writer.WriteAsync(sealedPack, _cts.Token);
+                }
+            }
+
+            _sealed.Writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            _sealed.Writer.TryComplete(e);
+            await _cts.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            foreach (var w in writers)
+            {
+                w?.Dispose();
+            }
+        }
+    }
+
+    private async Task StoreAsync()
+    {
+        try
+        {
+            await foreach (var pack in _sealed.Reader.ReadAllAsync(_cts.Token))
+            {
+                using (pack)
+                {
+                    await _node.Packs.WriteAsync(pack.Id, pack.Bytes, _cts.Token);
+                    var entries = new IndexEntry[pack.Entries.Count];
+                    for (var i = 0; i < entries.Length; i++)
+                    {
+                        var e = pack.Entries[i];
+                        entries[i] = new IndexEntry(e.Id, ChunkLocation.From(pack.Id, e));
+                    }
+
+                    await _index.AddAsync(entries);
+                    foreach (var e in entries)
+                    {
+                        _claimed.TryRemove(e.Id, out _);
+                    }
+
+                    _record.Stored(pack.Bytes.Length);
+                }
+            }
+        }
+        catch (Exception)
+        {
+            await _cts.CancelAsync();
+            throw;
+        }
+    }
+
+    private readonly record struct PlainBlob(ChunkId Id, BlobKind Kind, byte[] Buffer, int Length);
+
+    private readonly record struct CompressedBlob(ChunkId Id, BlobKind Kind, CompressionMode Mode, byte[] Buffer, int Length, int RawLength);
+}

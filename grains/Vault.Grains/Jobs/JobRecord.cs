@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Vault.Peers;
+
+namespace Vault.Grains.Jobs;
+
+/// <summary>
+/// The live, queryable record of one job on this node. Counters are updated lock-free by the
+/// job's workers and read as a consistent-enough snapshot by <see cref="ToInfo"/>.
+/// </summary>
+public sealed class JobRecord(JobKind kind, string node)
+{
+    public const int MaxWarnings = 100;
+
+    private readonly ConcurrentQueue<string> _warnings = new();
+    private long _filesDone, _filesTotal, _bytesDone, _bytesTotal, _bytesNew, _bytesStored;
+    private long _filesUnchanged, _chunksNew, _chunksDeduplicated, _errors;
+    private volatile bool _totalsKnown;
+
+    public JobId Id { get; } = JobId.New();
+
+    public JobKind Kind { get; } = kind;
+
+    public string Node { get; } = node;
+
+    public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
+
+    public DateTimeOffset? Finished { get; private set; }
+
+    public JobState State { get; private set; } = JobState.Running;
+
+    public string? Error { get; private set; }
+
+    public SnapshotId? Snapshot { get; set; }
+
+    public CancellationTokenSource Cancellation { get; } = new();
+
+    public Task Completion { get; set; } = Task.CompletedTask;
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public void AddFilesTotal(long n, long bytes)
+    {
+        Interlocked.Add(ref _filesTotal, n);
+        Interlocked.Add(ref _bytesTotal, bytes);
+    }
+
+    public void TotalsKnown() => _totalsKnown = true;
+
+    public void FileDone(long bytes, bool unchanged)
+    {
+        Interlocked.Increment(ref _filesDone);
+        if (unchanged)
+        {
+            Interlocked.Increment(ref _filesUnchanged);
+            Interlocked.Add(ref _bytesDone, bytes);
+        }
+    }
+
+    public void BytesRead(long n) => Interlocked.Add(ref _bytesDone, n);
+
+    public void ChunkNew(long rawBytes) { Interlocked.Increment(ref _chunksNew); Interlocked.Add(ref _bytesNew, rawBytes); }
+
+    public void ChunkDeduplicated() => Interlocked.Increment(ref _chunksDeduplicated);
+
+    public void Stored(long packBytes) => Interlocked.Add(ref _bytesStored, packBytes);
+
+    public void Warn(string message)
+    {
+        Interlocked.Increment(ref _errors);
+        if (_warnings.Count < MaxWarnings)
+        {
+            _warnings.Enqueue(message);
+        }
+    }
+
+    public void Succeed() => Finish(JobState.Succeeded, null);
+
+    public void Fail(string error) => Finish(JobState.Failed, error);
+
+    public void Cancel() => Finish(JobState.Cancelled, "cancelled");
+
+    public JobProgress Progress() => new(
+        Interlocked.Read(ref _filesDone),
+        Interlocked.Read(ref _filesTotal),
+        Interlocked.Read(ref _bytesDone),
+        Interlocked.Read(ref _bytesTotal),
+        Interlocked.Read(ref _bytesNew),
+        Interlocked.Read(ref _bytesStored),
+        Interlocked.Read(ref _filesUnchanged),
+        Interlocked.Read(ref _chunksNew),
+        Interlocked.Read(ref _chunksDeduplicated),
+        Interlocked.Read(ref _errors),
+        _totalsKnown);
+
+    public JobInfo ToInfo() => new(Id, Kind, State, Node, Started, Finished, Progress(), Snapshot, Error, _warnings.ToArray());
+
+    private void Finish(JobState state, string? error)
+    {
+        Error = error;
+        Finished = DateTimeOffset.UtcNow;
+        State = state;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Vault.Grains.Backup;
+using Vault.Grains.Chunks;
+using Vault.Grains.Node;
+using Vault.Grains.Restore;
+using Vault.Peers;
+using Vault.Snapshots;
+using Vault.Storage;
+
+namespace Vault.Grains.Jobs;
+
+/// <summary>
+/// Runs this node's long jobs on the thread pool, outside any grain turn, and keeps their
+/// records queryable. Finished records are kept for a while (the newest 200).
+/// </summary>
+public sealed class JobRunner(
+    VaultNode node,
+    IGrainFactory grains,
+    ChunkIndex index,
+    TreeStore trees,
+    PackReader packs,
+    ILoggerFactory loggers)
+{
+    private const int KeepFinished = 200;
+    private readonly ConcurrentDictionary<JobId, JobRecord> _jobs = new();
+    private readonly ILogger _logger = loggers.CreateLogger<JobRunner>();
+
+    public int Running => _jobs.Values.Count(j => j.State == JobState.Running);
+
+    public JobRecord StartBackup(BackupRequest request, SnapshotInfo? parent)
+    {
+        var record = new JobRecord(JobKind.Backup, node.NodeId) { Snapshot = SnapshotId.New() };
+        var job = new BackupJob(node, index, trees, grains, record, request, parent, loggers.CreateLogger<BackupJob>());
+        return Start(record, job.RunAsync);
+    }
+
+    public JobRecord StartRestore(RestoreRequest request, SnapshotInfo snapshot)
+    {
+        var record = new JobRecord(JobKind.Restore, node.NodeId) { Snapshot = snapshot.Id };
+        var job = new RestoreJob(node, index, trees, packs, record, request, snapshot, loggers.CreateLogger<RestoreJob>());
+        return Start(record, job.RunAsync);
+    }
+
+    public JobRecord Get(JobId id) =>
+        _jobs.TryGetValue(id, out var job) ? job : throw new JobNotFoundException($"node '{node.NodeId}' has no job {id} (unknown, or the node restarted since)");
+
+    public IReadOnlyList<JobRecord> List() => _jobs.Values.OrderBy(j => j.Started).ToList();
+
+    public void Cancel(JobId id) => Get(id).Cancellation.Cancel();
+
+    private JobRecord Start(JobRecord record, Func<CancellationToken, Task> run)
+    {
+        _jobs[record.Id] = record;
+        Trim();
+        var ct = record.Cancellation.Token;
+        record.Completion = Task.Run(async () =>
+        {
+            try
+            {
+                await run(ct);
+                record.Succeed();
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                record.Cancel();
+            }
+            catch (VaultException e)
+            {
+                _logger.LogError("{Kind} job {Job} failed: {Message}", record.Kind, record.Id, e.Message);
+                record.Fail(e.Message);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "{Kind} job {Job} failed", record.Kind, record.Id);
+                record.Fail($"{e.GetType().Name}: {e.Message}");
+            }
+        }, CancellationToken.None);
+        return record;
+    }
+
+    private void Trim()
+    {
+        var finished = _jobs.Values.Where(j => j.State != JobState.Running).OrderBy(j => j.Started).ToList();
+        for (var i = 0; i < finished.Count - KeepFinished; i++)
+        {
+            _jobs.TryRemove(finished[i].Id, out _);
+        }
+    }
+}

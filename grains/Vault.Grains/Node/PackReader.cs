@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Vault.Storage;
+
+namespace Vault.Grains.Node;
+
+/// <summary>
+/// Reads this node's packs. Whole-pack reads verify the pack hash (restore); single-blob reads
+/// fetch the pack header once (cached) and the blob's byte range, verified by its GCM tag and
+/// chunk id (trees, listings).
+/// </summary>
+public sealed class PackReader(VaultNode node)
+{
+    private const int MaxCachedHeaders = 4096;
+    private readonly ConcurrentDictionary<PackId, byte[]> _headers = new();
+
+    public async Task<PackView> ReadPackAsync(PackId id, CancellationToken ct)
+    {
+        var bytes = await node.Packs.ReadAsync(id, ct);
+        return new PackView(node.Keys, id, bytes);
+    }
+
+    /// <summary>Returns the chunk's plaintext, verified.</summary>
+    public async Task<byte[]> ReadBlobAsync(ChunkId id, ChunkLocation location, CancellationToken ct)
+    {
+        var header = await HeaderAsync(location.Pack, ct);
+        var blob = ArrayPool<byte>.Shared.Rent((int)location.Length);
+        try
+        {
+            var read = await node.Packs.ReadRangeAsync(location.Pack, location.Offset, blob.AsMemory(0, (int)location.Length), ct);
+            if (read != location.Length)
+            {
+                throw new CorruptDataException(
+                    $"chunk {id} in pack {location.Pack}: pack is truncated (read {read} of {location.Length} bytes at offset {location.Offset})",
+                    location.Pack,
+                    id);
+            }
+
+            var plain = new byte[location.RawLength];
+            BlobDecoder.Decode(node.Keys, location.Pack, header, location.ToEntry(id), blob.AsSpan(0, (int)location.Length), plain);
+            return plain;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(blob);
+        }
+    }
+
+    private async Task<byte[]> HeaderAsync(PackId pack, CancellationToken ct)
+    {
+        if (_headers.TryGetValue(pack, out var cached))
+        {
+            return cached;
+        }
+
+        var header = new byte[BlobDecoder.HeaderSize];
+        var read = await node.Packs.ReadRangeAsync(pack, 0, header, ct);
+        if (read != header.Length)
+        {
+            throw new CorruptDataException($"pack {pack} is truncated: no complete header", pack);
+        }
+
+        if (_headers.Count >= MaxCachedHeaders)
+        {
+            _headers.Clear();
+        }
+
+        _headers[pack] = header;
+        return header;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using Orleans.Concurrency;
+using Vault.Grains.Backup;
+using Vault.Grains.FileSystem;
+using Vault.Grains.Jobs;
+using Vault.Grains.Node;
+using Vault.Grains.Placement;
+using Vault.Grains.Restore;
+using Vault.Peers;
+using Vault.Snapshots;
+using Vault.Storage;
+
+namespace Vault.Grains.Peers;
+
+/// <summary>
+/// One node, living on that node's silo. Validates requests, then hands long work to the
+/// node's <see cref="JobRunner"/>; reads trees for listings. Holds no state of its own.
+/// </summary>
+[NodePlacement, Reentrant]
+public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees) : Grain, IPeerGrain
+{
+    private string NodeId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (NodeId != node.NodeId)
+        {
+            throw new InvalidOperationException($"PeerGrain '{NodeId}' activated on node '{node.NodeId}'");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobInfo> StartBackupAsync(BackupRequest request)
+    {
+        var paths = BackupJob.NormalizePaths(request.Paths);
+        foreach (var p in paths)
+        {
+            if (Native.TryStat(p) is null)
+            {
+                throw new InvalidRequestException($"backup path {p} does not exist on node '{NodeId}'");
+            }
+        }
+
+        SnapshotInfo? parent = null;
+        if (request.Parent is { } parentId)
+        {
+            parent = await GrainFactory.GetGrain<ISnapshotGrain>(parentId.Value).TryGetAsync();
+            if (parent is not { State: SnapshotState.Committed })
+            {
+                throw new SnapshotNotFoundException($"parent snapshot {parentId} does not exist");
+            }
+        }
+        else if (!request.Force)
+        {
+            parent = await Catalog.TryFindParentAsync(NodeId, paths);
+        }
+
+        return jobs.StartBackup(request with { Paths = paths }, parent).ToInfo();
+    }
+
+    public async Task<JobInfo> StartRestoreAsync(RestoreRequest request)
+    {
+        var target = RestoreJob.NormalizeTarget(request.Target);
+        var snapshot = await GetCommittedAsync(request.Snapshot);
+        return jobs.StartRestore(request with { Target = target }, snapshot).ToInfo();
+    }
+
+    public Task<JobInfo> GetJobAsync(JobId job) => Task.FromResult(jobs.Get(job).ToInfo());
+
+    public Task<IReadOnlyList<JobInfo>> ListJobsAsync() =>
+        Task.FromResult<IReadOnlyList<JobInfo>>(jobs.List().Select(j => j.ToInfo()).ToList());
+
+    public Task CancelJobAsync(JobId job)
+    {
+        jobs.Cancel(job);
+        return Task.CompletedTask;
+    }
+
+    public Task<PeerInfo> GetInfoAsync()
+    {
+        long count = 0, used = 0;
+        foreach (var pack in node.Packs.Enumerate())
+        {
+            count++;
+            used += node.Packs.Length(pack);
+        }
+
+        var free = new DriveInfo(node.DataDir).AvailableFreeSpace;
+        return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, count, used, free, jobs.Running));
+    }
+
+    public async IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var info = await GetCommittedAsync(snapshot);
+        var start = "/" + string.Join('/', SnapshotPaths.Split(string.IsNullOrEmpty(path) ? "/" : path));
+        var node = await trees.FindAsync(info.Root, start, cancellationToken)
+            ?? throw new NotFoundException($"path {start} does not exist in snapshot {snapshot.Short}");
+        if (start != "/")
+        {
+            yield return ToEntry(start, node);
+        }
+
+        if (node.Type != NodeType.Directory || node.Subtree is not { } subtree)
+        {
+            yield break;
+        }
+
+        var stack = new Stack<(string Path, ChunkId Tree)>();
+        stack.Push((start, subtree));
+        while (stack.Count > 0)
+        {
+            var (dir, tree) = stack.Pop();
+            var children = await trees.LoadAsync(tree, cancellationToken);
+            var subdirs = new List<(string, ChunkId)>();
+            foreach (var child in children)
+            {
+                var childPath = SnapshotPaths.Join(dir, child.Name);
+                yield return ToEntry(childPath, child);
+                if (recursive && child is { Type: NodeType.Directory, Subtree: { } s })
+                {
+                    subdirs.Add((childPath, s));
+                }
+            }
+
+            // Depth first, in name order.
+            for (var i = subdirs.Count - 1; i >= 0; i--)
+            {
+                stack.Push(subdirs[i]);
+            }
+        }
+    }
+
+    private ISnapshotCatalogGrain Catalog => GrainFactory.GetGrain<ISnapshotCatalogGrain>(Snapshots.SnapshotCatalogGrain.DefaultRepository);
+
+    private async Task<SnapshotInfo> GetCommittedAsync(SnapshotId id)
+    {
+        var info = await GrainFactory.GetGrain<ISnapshotGrain>(id.Value).TryGetAsync();
+        return info is { State: SnapshotState.Committed }
+            ? info
+            : throw new SnapshotNotFoundException($"snapshot {id} does not exist or is not committed");
+    }
+
+    private static FileEntryInfo ToEntry(string path, TreeNode n) =>
+        new(path, n.Type, n.Mode, n.Size, n.MTimeNs, n.LinkTarget, n.Uid, n.Gid);
+}

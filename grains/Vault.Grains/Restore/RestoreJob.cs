@@ -1,0 +1,301 @@
+// Restore: walk the snapshot's trees, create directories, files and symlinks under the target,
+// then fill files in batches: look the batch's chunks up, group them by pack, read each pack
+// once (hash verified), decode (GCM tag and chunk id verified) and write at the right offsets,
+// packs in parallel. Metadata (mode, owner, times) is applied once a file or directory is
+// complete, directories last. Names come only from validated trees and every path is checked
+// with lstat before use, so nothing is written outside the target or through a symlink.
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Vault.Grains.Chunks;
+using Vault.Grains.FileSystem;
+using Vault.Grains.Jobs;
+using Vault.Grains.Node;
+using Vault.Peers;
+using Vault.Snapshots;
+using Vault.Storage;
+
+namespace Vault.Grains.Restore;
+
+public sealed class RestoreJob(
+    VaultNode node,
+    ChunkIndex index,
+    TreeStore trees,
+    PackReader packs,
+    JobRecord record,
+    RestoreRequest request,
+    SnapshotInfo snapshot,
+    ILogger logger)
+{
+    private const long BatchBytes = 256L * 1024 * 1024;
+    private const int BatchChunks = 65536;
+    private readonly bool _root = Native.IsRoot;
+    private string _target = "";
+    private IReadOnlyList<string> _includes = [];
+    private Batch _batch = new();
+
+    public static string NormalizeTarget(string target)
+    {
+        if (string.IsNullOrWhiteSpace(target) || !Path.IsPathRooted(target) || target.Contains('\0'))
+        {
+            throw new InvalidRequestException($"restore target '{target}' must be an absolute path on the node");
+        }
+
+        return Path.GetFullPath(target);
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        _target = NormalizeTarget(request.Target);
+        _includes = request.Includes.Select(i => "/" + string.Join('/', SnapshotPaths.Split(i.Length > 0 && i[0] == '/' ? i : "/" + i))).ToArray();
+        if (_includes.Count == 0)
+        {
+            record.AddFilesTotal(snapshot.Stats.Files, snapshot.Stats.BytesTotal);
+            record.TotalsKnown();
+        }
+
+        if (File.Exists(_target) || Native.TryStat(_target) is { Kind: FileKind.Symlink })
+        {
+            throw new InvalidRequestException($"restore target {_target} exists and is not a directory");
+        }
+
+        Directory.CreateDirectory(_target);
+        await RestoreDirectoryAsync(snapshot.Root, "/", _target, null, ct);
+        await FlushAsync(ct);
+        if (_includes.Count > 0)
+        {
+            record.TotalsKnown();
+        }
+
+        logger.LogInformation("restore of {Snapshot} into {Target} done: {Files} files, {Bytes} bytes",
+            snapshot.Id, _target, record.Progress().FilesDone, record.Progress().BytesDone);
+    }
+
+    private bool Wanted(string snapshotPath, out bool wholeSubtree)
+    {
+        wholeSubtree = _includes.Count == 0 || _includes.Any(i => SnapshotPaths.IsAtOrBelow(snapshotPath, i));
+        return wholeSubtree || _includes.Any(i => SnapshotPaths.IsAtOrBelow(i, snapshotPath));
+    }
+
+    private async Task RestoreDirectoryAsync(ChunkId tree, string snapshotPath, string fsPath, TreeNode? self, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var nodes = await trees.LoadAsync(tree, ct);
+        foreach (var n in nodes)
+        {
+            var childSnapshotPath = SnapshotPaths.Join(snapshotPath, n.Name);
+            if (!Wanted(childSnapshotPath, out var whole))
+            {
+                continue;
+            }
+
+            // Names were validated when the tree was decoded: no separators, no "." or "..".
+            var childPath = Path.Join(fsPath, n.Name);
+            var existing = Native.TryStat(childPath);
+            switch (n.Type)
+            {
+                case NodeType.Directory:
+                    if (existing is { Kind: not FileKind.Directory } other)
+                    {
+                        Refuse(childPath, $"exists as a {other.Kind.ToString().ToLowerInvariant()}, not a directory");
+                        continue;
+                    }
+
+                    Directory.CreateDirectory(childPath);
+                    await RestoreDirectoryAsync(n.Subtree ?? throw new InvalidTreeException($"directory {childSnapshotPath} has no subtree"), childSnapshotPath, childPath, n, ct);
+                    break;
+
+                case NodeType.Symlink when whole:
+                    if (existing is { Kind: FileKind.Symlink })
+                    {
+                        File.Delete(childPath);
+                    }
+                    else if (existing is not null)
+                    {
+                        Refuse(childPath, "exists and is not a symlink");
+                        continue;
+                    }
+
+                    File.CreateSymbolicLink(childPath, n.LinkTarget ?? "");
+                    ApplyMetadata(childPath, n, symlink: true);
+                    break;
+
+                case NodeType.File when whole:
+                    if (existing is { Kind: FileKind.File })
+                    {
+                        // Never write into an existing file: it may be a hard link to one outside the target.
+                        File.Delete(childPath);
+                    }
+                    else if (existing is not null)
+                    {
+                        Refuse(childPath, $"exists as a {existing.Value.Kind.ToString().ToLowerInvariant()}");
+                        continue;
+                    }
+
+                    await AddFileAsync(childPath, n, ct);
+                    break;
+            }
+        }
+
+        if (self is not null)
+        {
+            _batch.Directories.Add((fsPath, self));
+        }
+    }
+
+    private void Refuse(string path, string why) => record.Warn($"{path}: not restored: {why}");
+
+    private async Task AddFileAsync(string path, TreeNode n, CancellationToken ct)
+    {
+        if (_includes.Count > 0)
+        {
+            record.AddFilesTotal(1, n.Size);
+        }
+
+        using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            // SetLength, not preallocation: chunks of zeros are skipped, so sparse files stay sparse.
+            RandomAccess.SetLength(handle, n.Size);
+        }
+
+        var file = new FileTarget(path, n);
+        if (n.Content.Count == 0)
+        {
+            _batch.Completed.Add(file);
+            return;
+        }
+
+        foreach (var id in n.Content)
+        {
+            if (_batch.Chunks.Count >= BatchChunks || _batch.Bytes >= BatchBytes)
+            {
+                await FlushAsync(ct);
+            }
+
+            _batch.Chunks.Add(new ChunkWrite(file, id));
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken ct)
+    {
+        var batch = _batch;
+        _batch = new Batch();
+        if (batch.Chunks.Count > 0)
+        {
+            await WriteChunksAsync(batch, ct);
+        }
+
+        foreach (var file in batch.Completed)
+        {
+            ApplyMetadata(file.Path, file.Node, symlink: false);
+            record.FileDone(0, unchanged: false);
+        }
+
+        foreach (var (path, n) in batch.Directories)
+        {
+            ApplyMetadata(path, n, symlink: false);
+        }
+    }
+
+    private async Task WriteChunksAsync(Batch batch, CancellationToken ct)
+    {
+        var distinct = batch.Chunks.Select(c => c.Id).Distinct().ToArray();
+        var found = await index.LookupAsync(distinct);
+        var locations = new Dictionary<ChunkId, ChunkLocation>(distinct.Length);
+        for (var i = 0; i < distinct.Length; i++)
+        {
+            locations[distinct[i]] = found[i] ?? throw new CorruptDataException($"chunk {distinct[i]} is missing from the index", chunk: distinct[i]);
+        }
+
+        // A file's chunks arrive in order, batch after batch: its running offset places each one.
+        var placed = new List<(FileTarget File, long Offset, ChunkId Id)>(batch.Chunks.Count);
+        foreach (var c in batch.Chunks)
+        {
+            placed.Add((c.File, c.File.NextOffset, c.Id));
+            c.File.NextOffset += locations[c.Id].RawLength;
+            if (++c.File.ChunksPlaced == c.File.Node.Content.Count)
+            {
+                batch.Completed.Add(c.File);
+            }
+        }
+
+        var byPack = placed.GroupBy(c => locations[c.Id].Pack).ToArray();
+        await Parallel.ForEachAsync(byPack, new ParallelOptions { MaxDegreeOfParallelism = node.Workers, CancellationToken = ct }, async (group, token) =>
+        {
+            var view = await packs.ReadPackAsync(group.Key, token);
+            foreach (var chunk in group.GroupBy(c => c.Id))
+            {
+                var location = locations[chunk.Key];
+                var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, location.RawLength));
+                try
+                {
+                    var length = view.Decode(location.ToEntry(chunk.Key), buffer);
+                    var data = buffer.AsMemory(0, length);
+                    var zero = !data.Span.ContainsAnyExcept((byte)0);
+                    foreach (var write in chunk)
+                    {
+                        if (!zero)
+                        {
+                            using var handle = File.OpenHandle(write.File.Path, FileMode.Open, FileAccess.Write);
+                            await RandomAccess.WriteAsync(handle, data, write.Offset, token);
+                        }
+
+                        record.BytesRead(length);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        });
+    }
+
+    private void ApplyMetadata(string path, TreeNode n, bool symlink)
+    {
+        try
+        {
+            if (_root)
+            {
+                Native.SetOwner(path, n.Uid, n.Gid);
+            }
+
+            if (!symlink)
+            {
+                File.SetUnixFileMode(path, (UnixFileMode)(n.Mode & 0xFFF));
+            }
+
+            Native.SetTimes(path, n.MTimeNs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            record.Warn($"{path}: metadata not restored: {e.Message}");
+        }
+    }
+
+    /// <summary>A file being restored; its chunks may span several batches.</summary>
+    private sealed class FileTarget(string path, TreeNode node)
+    {
+        public string Path { get; } = path;
+
+        public TreeNode Node { get; } = node;
+
+        public long NextOffset { get; set; }
+
+        public int ChunksPlaced { get; set; }
+    }
+
+    private readonly record struct ChunkWrite(FileTarget File, ChunkId Id);
+
+    /// <summary>Chunks to write, and the files and directories complete once they are written.</summary>
+    private sealed class Batch
+    {
+        public List<ChunkWrite> Chunks { get; } = [];
+
+        public List<FileTarget> Completed { get; } = [];
+
+        public List<(string Path, TreeNode Node)> Directories { get; } = [];
+
+        /// <summary>An estimate (average chunk size) that bounds the batch before locations are known.</summary>
+        public long Bytes => Chunks.Count * 1024L * 1024;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
+using Vault.Grains.Hosting;
+using Vault.Grains.Node;
+using Vault.Storage;
+
+namespace Vault.Silo.Hosting;
+
+/// <summary>Thrown at start for an unusable configuration; the message names key, value and rule.</summary>
+public sealed class StartupException(string message) : Exception(message);
+
+public static partial class VaultNodeHosting
+{
+    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    {
+        ["--data-dir"] = "Vault:DataDir",
+        ["--http-port"] = "Vault:HttpPort",
+        ["--grpc-port"] = "Vault:GrpcPort",
+        ["--bind"] = "Vault:BindAddress",
+        ["--node-id"] = "Vault:NodeId",
+        ["--password-file"] = "Vault:PasswordFile",
+        ["--workers"] = "Vault:Workers",
+        ["--silo-port"] = "Vault:Cluster:SiloPort",
+        ["--gateway-port"] = "Vault:Cluster:GatewayPort",
+    };
+
+    /// <summary>Command-line options of the silo, for --help and for rejecting unknown ones.</summary>
+    public static IReadOnlyCollection<string> Options => Switches.Keys;
+
+    /// <summary>
+    /// Reads and validates the configuration, opens (or creates) the repository, and wires the
+    /// Orleans silo, the co-hosted gateway and the health endpoints.
+    /// </summary>
+    public static WebApplicationBuilder AddVaultNode(this WebApplicationBuilder builder, string[] args)
+    {
+        CheckArguments(args);
+        builder.Configuration.AddCommandLine(args, Switches);
+        var options = Bind(builder.Configuration);
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
+        {
+            throw new StartupException(string.Join(Environment.NewLine, errors));
+        }
+
+        var node = OpenNode(options);
+        builder.Services.AddSingleton(options);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            var ip = IPAddress.Parse(options.BindAddress);
+            k.Listen(ip, options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
+            k.Listen(ip, options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+        });
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort);
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = "vault";
+                o.ServiceId = "vault";
+            });
+            silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
+            silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
+        });
+        builder.Services.AddVaultHealth(node);
+        return builder;
+    }
+
+    public static WebApplication MapVaultNode(this WebApplication app)
+    {
+        app.MapVaultHealth();
+        return app;
+    }
+
+    private static void CheckArguments(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            var name = a.Split('=', 2)[0];
+            if (name.StartsWith("--", StringComparison.Ordinal) && !Switches.ContainsKey(name) && !name.StartsWith("--Vault:", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new StartupException($"unknown option '{name}'; the options are {string.Join(", ", Switches.Keys)} (or --Vault:Section:Key=value)");
+            }
+
+            if (Switches.ContainsKey(name) && !a.Contains('=') && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)))
+            {
+                throw new StartupException($"option '{name}' needs a value");
+            }
+
+            if (Switches.ContainsKey(name) && !a.Contains('='))
+            {
+                i++;
+            }
+        }
+    }
+
+    private static NodeOptions Bind(IConfiguration configuration)
+    {
+        var options = new NodeOptions();
+        try
+        {
+            configuration.GetSection(NodeOptions.Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            var key = KeyInMessage().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : NodeOptions.Section;
+            throw new StartupException($"{key} is '{configuration[key]}'; must be a whole number");
+        }
+
+        return options;
+    }
+
+    private static VaultNode OpenNode(NodeOptions options)
+    {
+        var password = Environment.GetEnvironmentVariable("VAULT_PASSWORD");
+        if (options.PasswordFile is { Length: > 0 } file)
+        {
+            password = File.ReadLines(file).FirstOrDefault() ?? "";
+        }
+
+        if (password is { Length: 0 })
+        {
+            throw new StartupException("the repository password is empty (VAULT_PASSWORD or Vault:PasswordFile)");
+        }
+
+        Directory.CreateDirectory(options.DataDir);
+        var config = new RepositoryConfig
+        {
+            RepositoryId = Guid.NewGuid().ToString("N"),
+            Chunker = new ChunkerOptions(options.Chunking.MinSize, options.Chunking.AvgSize, options.Chunking.MaxSize),
+            PackSize = options.Repository.PackSize,
+            CompressionLevel = options.Repository.CompressionLevel,
+            Created = DateTimeOffset.UtcNow,
+        };
+        var repository = LocalRepository.OpenOrCreate(options.DataDir, password, config, out var createdKeyFile);
+        if (createdKeyFile)
+        {
+            Console.Error.WriteLine(
+                $"vault: created a new repository with a generated key in {Path.Combine(options.DataDir, "repo", "keys")} (readable only by its owner). " +
+                "Keep a copy of it somewhere safe: without it the backups cannot be read. Set VAULT_PASSWORD or --password-file to use a password instead.");
+        }
+
+        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers);
+    }
+
+    [GeneratedRegex("'(Vault:[A-Za-z:]+)'")]
+    private static partial Regex KeyInMessage();
+}
