@@ -1,0 +1,162 @@
+using System.Globalization;
+
+namespace Vault.Storage;
+
+/// <summary>A node's pack files under one directory: packs/ab/abcdef…; atomic, durable writes.</summary>
+public sealed class LocalPackStore
+{
+    public LocalPackStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    public string Root { get; }
+
+    /// <summary>The file of a pack: Root/ab/abcdef… (first two hex digits, then the full id).</summary>
+    public string PathOf(PackId id)
+    {
+        var hex = id.ToString();
+        return Path.Combine(Root, hex[..2], hex);
+    }
+
+    /// <summary>Temp file, write, fsync, rename, fsync directory. Idempotent.</summary>
+    public async Task WriteAsync(PackId id, ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
+    {
+        var path = PathOf(id);
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        DurableFile.CreateDirectory(Path.GetDirectoryName(path)!);
+        await DurableFile.WriteAsync(path, bytes, ct).ConfigureAwait(false);
+    }
+
+    public bool Exists(PackId id) => File.Exists(PathOf(id));
+
+    public long Length(PackId id)
+    {
+        var info = new FileInfo(PathOf(id));
+        return info.Exists ? info.Length : throw Missing(id);
+    }
+
+    /// <summary>Reads a whole pack into a new buffer. Throws <see cref="CorruptDataException"/> if missing.</summary>
+    public async Task<byte[]> ReadAsync(PackId id, CancellationToken ct = default)
+    {
+        using var handle = OpenRead(id);
+        var length = RandomAccess.GetLength(handle);
+        if (length > Array.MaxLength)
+        {
+            throw new CorruptDataException($"pack {id} in {Root} is {length} bytes, larger than any pack.", id);
+        }
+
+        var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+        var read = await ReadFullyAsync(handle, 0, bytes, ct).ConfigureAwait(false);
+        if (read != length)
+        {
+            throw new CorruptDataException($"pack {id} in {Root} shrank from {length} to {read} bytes while being read.", id);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Reads up to destination.Length bytes at <paramref name="offset"/>; fewer only at the end of the file.</summary>
+    public async Task<int> ReadRangeAsync(PackId id, long offset, Memory<byte> destination, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        using var handle = OpenRead(id);
+        return await ReadFullyAsync(handle, offset, destination, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Every pack in the store (temp files of unfinished writes are skipped).</summary>
+    public IEnumerable<PackId> Enumerate()
+    {
+        if (!Directory.Exists(Root))
+        {
+            yield break;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(Root))
+        {
+            var prefix = Path.GetFileName(dir);
+            if (prefix.Length != 2 || !byte.TryParse(prefix, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out _))
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(dir))
+            {
+                var name = Path.GetFileName(file);
+                if (name.Length == Hash256.Size * 2 && name.StartsWith(prefix, StringComparison.Ordinal) && PackId.TryParse(name, out var id)
+                    && id.ToString() == name)
+                {
+                    yield return id;
+                }
+            }
+        }
+    }
+
+    public void Delete(PackId id)
+    {
+        var path = PathOf(id);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Deletes temp files left by writes interrupted by a crash; returns how many. Only files older than <paramref name="olderThan"/> (a live write may own a newer one).</summary>
+    public int DeleteStaleTempFiles(TimeSpan olderThan)
+    {
+        if (!Directory.Exists(Root))
+        {
+            return 0;
+        }
+
+        var cutoff = DateTime.UtcNow - olderThan;
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(Root, "*" + DurableFile.TempMarker + "*", SearchOption.AllDirectories))
+        {
+            if (File.GetLastWriteTimeUtc(file) < cutoff)
+            {
+                DurableFile.TryDelete(file);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    private Microsoft.Win32.SafeHandles.SafeFileHandle OpenRead(PackId id)
+    {
+        try
+        {
+            return File.OpenHandle(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw Missing(id, e);
+        }
+    }
+
+    private CorruptDataException Missing(PackId id, Exception? inner = null) =>
+        new($"pack {id} is missing from {Root}.", id, inner: inner);
+
+    private static async Task<int> ReadFullyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, Memory<byte> destination, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, destination[total..], offset + total, ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,254 @@
+// The repository on one node's disk.
+//
+// Glossary
+//   DIR/repo/config.json       RepositoryConfig as camelCase JSON; written last, atomically.
+//   DIR/repo/keys/master.json  master key wrapped under the password (KeyFiles), mode 0600.
+//   DIR/repo/keys/master.key   the raw 32-byte master key (no password), mode 0600 from creation.
+//   DIR/packs/ab/<64 hex>      pack files (LocalPackStore).
+//
+// Invariants
+//   * config.json exists ⇒ the key file exists and the repository is complete.
+//   * Opening never creates a new key while packs exist: a new key would orphan them.
+//   * Every file is created through a temp file + fsync + rename + directory fsync.
+//
+// Crash during creation: the order is keys directory, key file, packs directory, config.json.
+// A crash leaves (a) nothing, (b) a key file without config: the next OpenOrCreate finishes the
+// creation with that same key (it is never replaced), or (c) a complete repository. Temp files
+// (*.tmp-*) may remain and are ignored. Packs without config.json are reported, never
+// overwritten.
+using System.Text.Json;
+
+namespace Vault.Storage;
+
+/// <summary>
+/// The repository on one node's disk: DIR/repo/config.json, DIR/repo/keys/, DIR/packs/.
+/// </summary>
+public sealed class LocalRepository : IDisposable
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private LocalRepository(string dataDir, RepositoryConfig config, RepositoryKeys keys, LocalPackStore packs)
+    {
+        DataDirectory = dataDir;
+        Config = config;
+        Keys = keys;
+        Packs = packs;
+    }
+
+    /// <summary>
+    /// Opens the repository under <paramref name="dataDir"/>, creating it on first use.
+    /// With a password: the master key is wrapped in repo/keys/master.json. Without: a raw key file
+    /// repo/keys/master.key (mode 0600) is created, and <paramref name="createdKeyFile"/> says so.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="newConfig"/> (null: defaults) is used only when the repository is created; an existing
+    /// repository keeps its stored configuration. <paramref name="createdKeyFile"/> is also true when this call
+    /// completes a creation that a crash interrupted after the raw key file was written (nobody has seen it yet).
+    /// </remarks>
+    public static LocalRepository OpenOrCreate(string dataDir, string? password, RepositoryConfig? newConfig, out bool createdKeyFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDir);
+        if (password is { Length: 0 })
+        {
+            throw new InvalidConfigurationException("The repository password is empty; give a non-empty password, or none to use a key file.");
+        }
+
+        var layout = new Layout(Path.GetFullPath(dataDir));
+        var packs = new LocalPackStore(layout.Packs);
+        createdKeyFile = false;
+
+        if (File.Exists(layout.Config))
+        {
+            var config = ReadConfig(layout.Config);
+            var keys = OpenKeys(layout, password)
+                ?? throw new CorruptDataException(
+                    $"The repository at {layout.Root} has {layout.Config} but no key file in {layout.Keys} " +
+                    "(master.json or master.key); without the master key its packs cannot be read. Restore the key file from a backup.");
+            return new LocalRepository(layout.Root, config, keys, packs);
+        }
+
+        var existingPack = packs.Enumerate().Select(p => (PackId?)p).FirstOrDefault();
+        if (existingPack is not null)
+        {
+            throw new CorruptDataException(
+                $"The repository at {layout.Root} has packs (e.g. {existingPack}) but no {layout.Config}; refusing to create a new " +
+                "repository over them. Restore config.json (and the key file) from a backup.");
+        }
+
+        var created = newConfig ?? RepositoryConfig.CreateDefault();
+        if (created.Created == default)
+        {
+            created = created with { Created = DateTimeOffset.UtcNow };
+        }
+
+        created.Validate();
+
+        var resumed = OpenKeys(layout, password);
+        RepositoryKeys newKeys;
+        if (resumed is not null)
+        {
+            newKeys = resumed;
+            createdKeyFile = password is null;
+        }
+        else
+        {
+            var master = RepositoryKeys.NewMasterKey();
+            try
+            {
+                DurableFile.CreateDirectory(layout.Keys, DurableFile.OwnerOnlyDirectory);
+                if (password is not null)
+                {
+                    DurableFile.Write(layout.WrappedKey, KeyFiles.Wrap(master, password), DurableFile.OwnerOnlyFile, overwrite: false);
+                }
+                else
+                {
+                    DurableFile.Write(layout.RawKey, master, DurableFile.OwnerOnlyFile, overwrite: false);
+                    createdKeyFile = true;
+                }
+
+                newKeys = RepositoryKeys.FromMasterKey(master);
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(master);
+            }
+        }
+
+        try
+        {
+            DurableFile.CreateDirectory(layout.Packs);
+            DurableFile.Write(layout.Config, JsonSerializer.SerializeToUtf8Bytes(created, s_json), mode: null, overwrite: false);
+        }
+        catch
+        {
+            newKeys.Dispose();
+            throw;
+        }
+
+        return new LocalRepository(layout.Root, created, newKeys, packs);
+    }
+
+    /// <summary>The data directory (holds repo/ and packs/).</summary>
+    public string DataDirectory { get; }
+
+    public RepositoryConfig Config { get; }
+
+    public RepositoryKeys Keys { get; }
+
+    public LocalPackStore Packs { get; }
+
+    /// <summary>A chunker with this repository's options and keyed gear table.</summary>
+    public Chunker CreateChunker() => Keys.CreateChunker(Config.Chunker);
+
+    public void Dispose() => Keys.Dispose();
+
+    private static RepositoryConfig ReadConfig(string path)
+    {
+        RepositoryConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<RepositoryConfig>(File.ReadAllBytes(path), s_json);
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptDataException($"{path} is not a valid repository configuration: {e.Message}", inner: e);
+        }
+
+        if (config is null)
+        {
+            throw new CorruptDataException($"{path} is not a valid repository configuration: it holds null.");
+        }
+
+        try
+        {
+            config.Validate();
+        }
+        catch (InvalidConfigurationException e)
+        {
+            throw new InvalidConfigurationException($"{path}: {e.Message}");
+        }
+
+        return config;
+    }
+
+    /// <summary>The keys from the key file that matches the way the caller authenticates; null when there is no key file at all.</summary>
+    private static RepositoryKeys? OpenKeys(Layout layout, string? password)
+    {
+        var hasWrapped = File.Exists(layout.WrappedKey);
+        var hasRaw = File.Exists(layout.RawKey);
+        if (!hasWrapped && !hasRaw)
+        {
+            return null;
+        }
+
+        if (password is not null)
+        {
+            if (!hasWrapped)
+            {
+                throw new InvalidConfigurationException(
+                    $"The repository at {layout.Root} uses the raw key file {layout.RawKey} and no password, but a password was given. " +
+                    "Open it without a password.");
+            }
+
+            var master = ReadWrapped(layout.WrappedKey, password);
+            try
+            {
+                return RepositoryKeys.FromMasterKey(master);
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(master);
+            }
+        }
+
+        if (!hasRaw)
+        {
+            throw new InvalidConfigurationException(
+                $"The repository at {layout.Root} is protected by a password (key file {layout.WrappedKey}), but no password was given.");
+        }
+
+        var raw = File.ReadAllBytes(layout.RawKey);
+        try
+        {
+            if (raw.Length != RepositoryKeys.MasterKeySize)
+            {
+                throw new CorruptDataException(
+                    $"The key file {layout.RawKey} is {raw.Length} bytes; a raw master key file is exactly {RepositoryKeys.MasterKeySize} bytes.");
+            }
+
+            return RepositoryKeys.FromMasterKey(raw);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(raw);
+        }
+    }
+
+    private static byte[] ReadWrapped(string path, string password)
+    {
+        var file = File.ReadAllBytes(path);
+        try
+        {
+            return KeyFiles.Unwrap(file, password);
+        }
+        catch (WrongPasswordException)
+        {
+            throw new WrongPasswordException(
+                $"wrong password: the key file {path} could not be opened with the given password (or the file was modified).");
+        }
+        catch (CorruptDataException e)
+        {
+            throw new CorruptDataException($"{path}: {e.Message}", inner: e);
+        }
+    }
+
+    private sealed record Layout(string Root)
+    {
+        public string Repo => Path.Combine(Root, "repo");
+        public string Config => Path.Combine(Repo, "config.json");
+        public string Keys => Path.Combine(Repo, "keys");
+        public string WrappedKey => Path.Combine(Keys, "master.json");
+        public string RawKey => Path.Combine(Keys, "master.key");
+        public string Packs => Path.Combine(Root, "packs");
+    }
+}
