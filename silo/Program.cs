@@ -10,7 +10,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (e is StartupException or VaultException)
+catch (Exception e) when (e is StartupException or StorageException)
 {
     Console.Error.WriteLine($"vault-silo: {e.Message.Replace(Environment.NewLine, Environment.NewLine + "vault-silo: ")}");
     return 2;

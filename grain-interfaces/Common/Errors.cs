@@ -1,6 +1,14 @@
-using Vault.Storage;
-
 namespace Vault;
+
+// The errors that cross grain calls: serializable, each with a message that names the object.
+// The gateway maps each type to a gRPC status (and REST problem) in one place.
+
+/// <summary>Base of every error Vault reports on purpose.</summary>
+[GenerateSerializer, Alias("vault.error")]
+public abstract class VaultException : Exception
+{
+    protected VaultException(string message) : base(message) { }
+}
 
 /// <summary>No snapshot matches the reference (id, prefix or "latest").</summary>
 [GenerateSerializer, Alias("vault.snapshot-not-found")]
@@ -18,6 +26,10 @@ public sealed class JobNotFoundException(string message) : VaultException(messag
 [GenerateSerializer, Alias("vault.invalid-request")]
 public sealed class InvalidRequestException(string message) : VaultException(message);
 
-/// <summary>A path or chunk that should exist does not.</summary>
+/// <summary>A path or object that should exist does not.</summary>
 [GenerateSerializer, Alias("vault.not-found")]
 public sealed class NotFoundException(string message) : VaultException(message);
+
+/// <summary>Stored data failed verification or is missing (pack hash, GCM tag, chunk id, malformed or hostile tree).</summary>
+[GenerateSerializer, Alias("vault.data-corruption")]
+public sealed class DataCorruptionException(string message) : VaultException(message);

@@ -255,7 +255,7 @@ public sealed class BackupJob(
         {
             return (await trees.LoadAsync(id, ct)).ToDictionary(n => n.Name, StringComparer.Ordinal);
         }
-        catch (VaultException e)
+        catch (Exception e) when (e is VaultException or StorageException)
         {
             // A damaged parent only costs speed: every file is read again.
             logger.LogWarning("parent tree {Tree} unusable, reading files again: {Message}", id, e.Message);

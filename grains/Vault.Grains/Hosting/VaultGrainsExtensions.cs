@@ -25,6 +25,7 @@ public static class VaultGrainsExtensions
         services.AddSingleton<TreeStore>();
         services.AddSingleton<JobRunner>();
         services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
+        silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         if (stateDir is not null)
         {
             services.AddKeyedSingleton<IGrainStorage>(VaultStorage.State, (sp, _) =>

@@ -65,7 +65,7 @@ public sealed class JobRunner(
             {
                 record.Cancel();
             }
-            catch (VaultException e)
+            catch (Exception e) when (e is VaultException or StorageException)
             {
                 _logger.LogError("{Kind} job {Job} failed: {Message}", record.Kind, record.Id, e.Message);
                 record.Fail(e.Message);

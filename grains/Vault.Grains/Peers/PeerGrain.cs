@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Orleans.Concurrency;
 using Vault.Grains.Backup;
 using Vault.Grains.FileSystem;
+using Vault.Grains.Hosting;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
 using Vault.Grains.Placement;
@@ -91,6 +92,28 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees) :
     }
 
     public async IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Enumeration runs after the call filter has returned: translate storage errors here.
+        await using var entries = ListAsync(snapshot, path, recursive, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await entries.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (StorageException e)
+            {
+                throw StorageErrorFilter.Translate(e);
+            }
+
+            yield return entries.Current;
+        }
+    }
+
+    private async IAsyncEnumerable<FileEntryInfo> ListAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var info = await GetCommittedAsync(snapshot);
         var start = "/" + string.Join('/', SnapshotPaths.Split(string.IsNullOrEmpty(path) ? "/" : path));
