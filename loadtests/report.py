@@ -39,6 +39,10 @@ def main() -> None:
             for line in f:
                 print(f"<!-- {line.rstrip()} -->")
     by = {(r["tool"], r["step"]): r for r in rows}
+    step_names = {s for s, _ in STEPS}
+    for r in rows:
+        if r["step"] not in step_names and r["status"] == "failed":
+            print(f"**{r['tool']} was left out of the run: {r['step']} failed (see its log).**\n")
     tools = [t for t in ("restic", "borg", "vault") if any(r["tool"] == t for r in rows)]
 
     print("| Step | Tool | Time (s) | MiB/s | Peak RSS (MiB) | Silo peak RSS (MiB) | Repo (MiB) | Status |")
