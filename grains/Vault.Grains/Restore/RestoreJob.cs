@@ -33,6 +33,10 @@ public sealed class RestoreJob(
     private IReadOnlyList<string> _includes = [];
     private Batch _batch = new();
 
+    // Files created but not yet complete: removed if the restore fails, so that no file is
+    // left holding zeros where verified data should be.
+    private readonly HashSet<string> _incomplete = new(StringComparer.Ordinal);
+
     public static string NormalizeTarget(string target)
     {
         if (string.IsNullOrWhiteSpace(target) || !Path.IsPathRooted(target) || target.Contains('\0'))
@@ -59,8 +63,21 @@ public sealed class RestoreJob(
         }
 
         Directory.CreateDirectory(_target);
-        await RestoreDirectoryAsync(snapshot.Root, "/", _target, null, ct);
-        await FlushAsync(ct);
+        try
+        {
+            await RestoreDirectoryAsync(snapshot.Root, "/", _target, null, ct);
+            await FlushAsync(ct);
+        }
+        catch
+        {
+            foreach (var path in _incomplete)
+            {
+                File.Delete(path);
+            }
+
+            throw;
+        }
+
         if (_includes.Count > 0)
         {
             record.TotalsKnown();
@@ -158,6 +175,7 @@ public sealed class RestoreJob(
         }
 
         var file = new FileTarget(path, n);
+        _incomplete.Add(path);
         if (n.Content.Count == 0)
         {
             _batch.Completed.Add(file);
@@ -187,6 +205,7 @@ public sealed class RestoreJob(
         foreach (var file in batch.Completed)
         {
             ApplyMetadata(file.Path, file.Node, symlink: false);
+            _incomplete.Remove(file.Path);
             record.FileDone(0, unchanged: false);
         }
 
