@@ -3,7 +3,8 @@ using Vault.Storage;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // appsettings.json sits next to the binary, wherever the node is started from.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddVaultNode(args);
     var app = builder.Build();
     app.MapVaultNode();
