@@ -19,7 +19,9 @@ public sealed class GoldenPackTests
     {
         using var keys = TestData.FixedKeys();
         using var pack = Packs.Build(keys, Inputs(), TestData.FixedSalt());
-        Golden.AssertMatches(FileName, pack.Bytes.ToArray());
+        Golden.AssertMatches(FileName, pack.Bytes.ToArray(),
+            "Note: blob 4 is zstd output, so a new ZstdSharp version that compresses differently also changes these bytes " +
+            "(old packs stay readable, which Decode_GoldenPack_YieldsInputs checks); regenerating is then safe.");
     }
 
     [Fact]

@@ -98,7 +98,7 @@ internal static class Golden
 
     public static void Write(string name, byte[] bytes) => File.WriteAllBytes(SourcePath(name), bytes);
 
-    public static void AssertMatches(string name, byte[] actual)
+    public static void AssertMatches(string name, byte[] actual, string? hint = null)
     {
         if (Regenerating)
         {
@@ -121,6 +121,7 @@ internal static class Golden
         Assert.Fail(
             $"The bytes differ from the golden file {name} (expected {expected.Length} bytes, got {actual.Length}; first difference at byte {first}). " +
             "This means the on-disk format changed. Existing repositories must stay readable, so a format change has to be deliberate: " +
-            "bump the format version, keep a reader for the old one, then regenerate with VAULT_REGENERATE_GOLDEN=1 and commit the new file.");
+            "bump the format version, keep a reader for the old one, then regenerate with VAULT_REGENERATE_GOLDEN=1 and commit the new file." +
+            (hint is null ? "" : " " + hint));
     }
 }
