@@ -99,6 +99,54 @@ public sealed class ChunkerTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(64, 128, 256)]
+    [InlineData(4096, 16384, 65536)]
+    [InlineData(1000, 2048, 3001)]
+    [InlineData(512 * 1024, 1024 * 1024, 8 * 1024 * 1024)]
+    public void NextBoundary_MatchesSpecReference(int min, int avg, int max)
+    {
+        var options = new ChunkerOptions(min, avg, max);
+        using var keys = TestData.FixedKeys();
+        var chunker = keys.CreateChunker(options);
+        var gear = keys.GearTable.ToArray();
+        foreach (var data in new[] { TestData.Random(3 * max + 777, 17), TestData.Text(2 * max + 5), new byte[max + 3] })
+        {
+            var pos = 0;
+            while (pos < data.Length)
+            {
+                var n = Math.Min(data.Length - pos, max);
+                var window = data.AsSpan(pos, n);
+                var expected = Reference(window, min, avg, gear);
+                Assert.Equal(expected, chunker.NextBoundary(window, final: data.Length - pos <= max));
+                pos += expected;
+            }
+        }
+    }
+
+    /// <summary>docs/format.md section 3, literally.</summary>
+    private static int Reference(ReadOnlySpan<byte> data, int min, int avg, ulong[] gear)
+    {
+        if (data.Length <= min)
+        {
+            return data.Length;
+        }
+
+        var b = System.Numerics.BitOperations.Log2((uint)avg);
+        ulong h = 0;
+        for (var i = min; i < data.Length; i++)
+        {
+            h = (h << 1) + gear[data[i]];
+            var mask = i < avg ? ulong.MaxValue << (64 - (b + 2)) : ulong.MaxValue << (64 - (b - 2));
+            if ((h & mask) == 0)
+            {
+                return i + 1;
+            }
+        }
+
+        return data.Length;
+    }
+
     [Fact]
     public void NextBoundary_ShortWindowNotFinal_Throws()
     {
