@@ -92,18 +92,49 @@ public sealed class Chunker
         ulong h = 0;
         var i = _minSize;
 
+        // Unrolled by two: the hash is one dependent LEA per byte, the rest overlaps.
+        for (; i + 1 < normal; i += 2)
+        {
+            h = h + h + Unsafe.Add(ref gear, Unsafe.Add(ref data, i));
+            if ((h & maskS) == 0)
+            {
+                return i + 1;
+            }
+
+            h = h + h + Unsafe.Add(ref gear, Unsafe.Add(ref data, i + 1));
+            if ((h & maskS) == 0)
+            {
+                return i + 2;
+            }
+        }
+
         for (; i < normal; i++)
         {
-            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref data, i));
+            h = h + h + Unsafe.Add(ref gear, Unsafe.Add(ref data, i));
             if ((h & maskS) == 0)
             {
                 return i + 1;
             }
         }
 
+        for (; i + 1 < n; i += 2)
+        {
+            h = h + h + Unsafe.Add(ref gear, Unsafe.Add(ref data, i));
+            if ((h & maskL) == 0)
+            {
+                return i + 1;
+            }
+
+            h = h + h + Unsafe.Add(ref gear, Unsafe.Add(ref data, i + 1));
+            if ((h & maskL) == 0)
+            {
+                return i + 2;
+            }
+        }
+
         for (; i < n; i++)
         {
-            h = (h << 1) + Unsafe.Add(ref gear, Unsafe.Add(ref data, i));
+            h = h + h + Unsafe.Add(ref gear, Unsafe.Add(ref data, i));
             if ((h & maskL) == 0)
             {
                 return i + 1;

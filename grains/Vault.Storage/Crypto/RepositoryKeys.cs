@@ -35,6 +35,7 @@ public sealed class RepositoryKeys : IDisposable
     private readonly byte[] _master;
     private readonly byte[] _idKey;
     private readonly ulong[] _gear;
+    private bool _disposed;
 
     private RepositoryKeys(byte[] master, byte[] idKey, ulong[] gear)
     {
@@ -71,6 +72,7 @@ public sealed class RepositoryKeys : IDisposable
     /// <summary>HMAC-SHA-256(id key, plaintext).</summary>
     public ChunkId ComputeId(ReadOnlySpan<byte> plaintext)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(_idKey, plaintext, mac);
         return ChunkId.FromBytes(mac);
@@ -83,11 +85,15 @@ public sealed class RepositoryKeys : IDisposable
     public Chunker CreateChunker(ChunkerOptions options) => new(options, _gear);
 
     /// <summary>The AES-256-GCM key of the pack with the given salt.</summary>
-    internal void DerivePackKey(ReadOnlySpan<byte> salt, Span<byte> key) =>
+    internal void DerivePackKey(ReadOnlySpan<byte> salt, Span<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         HKDF.DeriveKey(HashAlgorithmName.SHA256, _master, key[..PackKeySize], salt, s_packInfo);
+    }
 
     public void Dispose()
     {
+        _disposed = true;
         CryptographicOperations.ZeroMemory(_master);
         CryptographicOperations.ZeroMemory(_idKey);
         Array.Clear(_gear);

@@ -1,3 +1,8 @@
+// Local pack storage: Root/ab/<64 hex digits of the PackId>.
+// Writes go through a temp file (<name>.tmp-<random>) in the same directory, fsync, atomic rename
+// and a directory fsync, so a crash leaves either the complete pack or no pack, plus possibly a
+// temp file that Enumerate ignores and DeleteStaleTempFiles removes. Packs are content-addressed
+// and immutable: writing an existing id is a no-op. The store does not verify contents (PackView does).
 using System.Globalization;
 
 namespace Vault.Storage;
