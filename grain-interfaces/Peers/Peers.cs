@@ -69,6 +69,18 @@ public sealed record PeerInfo(
     long FreeBytes,
     int RunningJobs);
 
+/// <summary>One entry of a snapshot's tree, as listed by <see cref="IPeerGrain.ListFilesAsync"/>.</summary>
+[GenerateSerializer, Immutable, Alias("vault.file-entry")]
+public sealed record FileEntryInfo(
+    string Path,
+    Vault.Storage.NodeType Type,
+    uint Mode,
+    long Size,
+    long MTimeNs,
+    string? LinkTarget,
+    uint Uid,
+    uint Gid);
+
 /// <summary>
 /// One node (key: its stable node id), placed on the silo that advertises that id. The only code
 /// that touches that node's disk: its pack store and its backup and restore jobs.
@@ -87,4 +99,10 @@ public interface IPeerGrain : IGrainWithStringKey
     Task CancelJobAsync(JobId job);
 
     Task<PeerInfo> GetInfoAsync();
+
+    /// <summary>
+    /// The entries of a snapshot at and below <paramref name="path"/> (absolute, "/" = root), depth first;
+    /// only the direct children when <paramref name="recursive"/> is false.
+    /// </summary>
+    IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, CancellationToken cancellationToken = default);
 }
