@@ -27,6 +27,12 @@ public sealed class VaultClientException : Exception
             detail = exception.StatusCode.ToString();
         }
 
+        // "Error connecting to subchannel." says little; the socket error says why.
+        if (exception.StatusCode == StatusCode.Unavailable && exception.Status.DebugException?.Message is { Length: > 0 } cause)
+        {
+            detail = $"{detail.TrimEnd('.')} ({cause})";
+        }
+
         return new VaultClientException(exception.StatusCode, detail, exception);
     }
 }

@@ -11,7 +11,7 @@ public sealed class GlobalOptions
         Environment = environment;
         Gateway = new Option<string>("--gateway")
         {
-            Description = $"Gateway URL (env {CliEnvironment.GatewayVariable}; default {CliEnvironment.DefaultGateway})",
+            Description = $"Gateway URL (env {CliEnvironment.GatewayVariable})",
             HelpName = "URL",
             Recursive = true,
             DefaultValueFactory = _ => environment.GetVariable(CliEnvironment.GatewayVariable) is { Length: > 0 } fromEnvironment
@@ -60,7 +60,7 @@ public sealed class GlobalOptions
         }
         catch (VaultClientException e) when (e.StatusCode == Grpc.Core.StatusCode.Unavailable)
         {
-            await error.WriteLineAsync($"vault: cannot reach the gateway at {address}: {e.Message}");
+            await error.WriteLineAsync($"vault: cannot reach the gateway at {gateway}: {e.Message}");
             return ExitCodes.Unreachable;
         }
         catch (VaultClientException e) when (e.StatusCode == Grpc.Core.StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
