@@ -89,10 +89,12 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         _host.Node.PollsToFinish = int.MaxValue;
         using var cancel = new CancellationTokenSource();
         var run = RunAsync(cancel.Token, false, ["backup", "/data"]);
-        while (_host.Node.Backups.Count == 0)
+        for (var i = 0; i < 500 && _host.Node.Backups.Count == 0 && !run.IsCompleted; i++)
         {
             await Task.Delay(20);
         }
+
+        Assert.Single(_host.Node.Backups);
 
         await Task.Delay(200);
         await cancel.CancelAsync();
