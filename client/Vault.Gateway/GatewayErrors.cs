@@ -11,7 +11,7 @@ public static class GatewayErrors
 
     /// <summary>
     /// The status for an exception, and whether it is unexpected (to be logged as an error).
-    /// Only messages of Vault's own exceptions, of argument errors and of parsing errors are returned to the caller.
+    /// Only messages of Vault's own exceptions and of id parsing errors (FormatException) are returned to the caller.
     /// </summary>
     public static (Status Status, bool Unexpected) ToStatus(Exception exception)
     {
@@ -28,7 +28,7 @@ public static class GatewayErrors
                 => (new Status(StatusCode.NotFound, exception.Message), false),
             AmbiguousSnapshotException or InvalidRequestException or InvalidTreeException or InvalidConfigurationException
                 => (new Status(StatusCode.InvalidArgument, exception.Message), false),
-            FormatException or ArgumentException
+            FormatException
                 => (new Status(StatusCode.InvalidArgument, exception.Message), false),
             CorruptDataException => (new Status(StatusCode.DataLoss, exception.Message), false),
             WrongPasswordException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),

@@ -24,6 +24,7 @@ public sealed class GatewayErrorsTests
         { new TaskCanceledException(), StatusCode.Cancelled, false },
         { new InvalidOperationException("secret internals at 0xdeadbeef"), StatusCode.Internal, false },
         { new NullReferenceException(), StatusCode.Internal, false },
+        { new ArgumentException("parameter x at 0xdeadbeef"), StatusCode.Internal, false },
         { new AggregateException(new CorruptDataException("chunk 7 bad")), StatusCode.DataLoss, true },
     };
 
