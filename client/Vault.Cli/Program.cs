@@ -1,1 +1,3 @@
-return 0;
+using Vault.Cli;
+
+return await VaultCli.RunAsync(args, CliEnvironment.FromConsole());

@@ -19,8 +19,11 @@ public readonly record struct SnapshotId([property: Id(0)] Guid Value) : ICompar
         return ok;
     }
 
-    /// <summary>The first 8 hex digits, for display.</summary>
-    public string Short => ToString()[..8];
+    /// <summary>
+    /// The first 12 hex digits, for display: the millisecond timestamp of a version 7 Guid, so
+    /// distinct for all but snapshots started in the same millisecond (then give more digits).
+    /// </summary>
+    public string Short => ToString()[..12];
 
     public int CompareTo(SnapshotId other) => string.CompareOrdinal(ToString(), other.ToString());
 

@@ -69,8 +69,17 @@ public sealed record PeerInfo(
     long FreeBytes,
     int RunningJobs);
 
+/// <summary>One entry of a snapshot's tree, as listed by <see cref="IPeerGrain.ListFilesAsync"/>.</summary>
 [GenerateSerializer, Immutable, Alias("vault.file-entry")]
-public sealed record FileEntryInfo(string Path, Vault.Storage.NodeType Type, uint Mode, long Size, long MTimeNs, string? LinkTarget, uint Uid, uint Gid);
+public sealed record FileEntryInfo(
+    string Path,
+    Vault.Storage.NodeType Type,
+    uint Mode,
+    long Size,
+    long MTimeNs,
+    string? LinkTarget,
+    uint Uid,
+    uint Gid);
 
 /// <summary>
 /// One node (key: its stable node id), placed on the silo that advertises that id. The only code
@@ -91,5 +100,9 @@ public interface IPeerGrain : IGrainWithStringKey
 
     Task<PeerInfo> GetInfoAsync();
 
+    /// <summary>
+    /// The entries of a snapshot at and below <paramref name="path"/> (absolute, "/" = root), depth first;
+    /// only the direct children when <paramref name="recursive"/> is false.
+    /// </summary>
     IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, CancellationToken cancellationToken = default);
 }

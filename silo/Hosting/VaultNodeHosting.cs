@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
+using Vault.Gateway;
 using Vault.Grains.Hosting;
 using Vault.Grains.Node;
 using Vault.Storage;
@@ -64,12 +65,19 @@ public static partial class VaultNodeHosting
             silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
         });
         builder.Services.AddVaultHealth(node);
+        builder.Services.AddVaultGateway(builder.Configuration);
+        builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>
+        {
+            o.DefaultNode = options.NodeId;
+            o.ClusterMode = "embedded";
+        });
         return builder;
     }
 
     public static WebApplication MapVaultNode(this WebApplication app)
     {
         app.MapVaultHealth();
+        app.MapVaultGateway();
         return app;
     }
 

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using Vault.V1;
+
+namespace Vault.Cli.Commands;
+
+/// <summary><c>vault status</c></summary>
+public static class StatusCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var command = new Command("status", "Show the gateway's version, the repository, the snapshot count and the nodes");
+        command.SetAction((parse, cancellationToken) => globals.RunAsync(parse, cancellationToken, async context =>
+        {
+            var status = await context.Client.GetStatusAsync(cancellationToken);
+            if (context.Json)
+            {
+                await context.Out.WriteLineAsync(Json.Serialize(new
+                {
+                    version = status.Version,
+                    cliVersion = CliVersion,
+                    repository = status.RepositoryId,
+                    clusterMode = status.ClusterMode,
+                    snapshotCount = status.SnapshotCount,
+                    nodes = status.Nodes.Select(n => new
+                    {
+                        node = n.Node,
+                        silo = n.Silo,
+                        packCount = n.PackCount,
+                        usedBytes = n.UsedBytes,
+                        freeBytes = n.FreeBytes,
+                        runningJobs = n.RunningJobs,
+                    }).ToArray(),
+                }));
+            }
+            else
+            {
+                await context.Out.WriteAsync(Text(status, context.Gateway));
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>The version of this CLI (informational version without build metadata).</summary>
+    public static string CliVersion { get; } = GetVersion();
+
+    public static string Text(GetStatusResponse status, Uri gateway)
+    {
+        var text =
+            $"gateway:    {gateway} (version {Or(status.Version, "unknown")}; cli {CliVersion})\n" +
+            $"repository: {Or(status.RepositoryId, "-")}\n" +
+            (status.ClusterMode.Length > 0 ? $"mode:       {status.ClusterMode}\n" : "") +
+            string.Create(CultureInfo.InvariantCulture, $"snapshots:  {status.SnapshotCount}\n");
+        if (status.Nodes.Count == 0)
+        {
+            return text + "nodes:      none reported\n";
+        }
+
+        var rows = status.Nodes.Select(n => (IReadOnlyList<string>)
+        [
+            n.Node,
+            n.Silo,
+            n.PackCount.ToString(CultureInfo.InvariantCulture),
+            Formatting.Bytes(n.UsedBytes),
+            Formatting.Bytes(n.FreeBytes),
+            n.RunningJobs.ToString(CultureInfo.InvariantCulture),
+        ]);
+        return text + "nodes:\n" + Formatting.Table(["NODE", "SILO", "PACKS", "USED", "FREE", "JOBS"], rows, new HashSet<int> { 2, 3, 4, 5 });
+    }
+
+    private static string Or(string value, string fallback) => value.Length == 0 ? fallback : value;
+
+    private static string GetVersion()
+    {
+        var version = typeof(StatusCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Vault.Client;
+
+/// <summary>Registration of <see cref="VaultClient"/> in a service collection.</summary>
+public static class VaultClientServiceCollectionExtensions
+{
+    /// <summary>Registers one shared <see cref="VaultClient"/> for the gateway at <paramref name="address"/>.</summary>
+    public static IServiceCollection AddVaultClient(this IServiceCollection services, Uri address, VaultClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        services.AddSingleton(_ => new VaultClient(address, options));
+        return services;
+    }
+}

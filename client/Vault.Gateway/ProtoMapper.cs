@@ -1,0 +1,224 @@
+using Google.Protobuf.WellKnownTypes;
+using Vault.Peers;
+using Vault.Snapshots;
+using Vault.Storage;
+
+namespace Vault.Gateway;
+
+/// <summary>Maps grain records to proto messages and back. The only place that knows both shapes.</summary>
+public static class ProtoMapper
+{
+    private const long NanosPerSecond = 1_000_000_000;
+
+    // ---- jobs ----
+
+    public static V1.Job ToProto(JobInfo job)
+    {
+        var message = new V1.Job
+        {
+            Id = job.Id.ToString(),
+            Kind = ToProto(job.Kind),
+            State = ToProto(job.State),
+            Node = job.Node,
+            Started = Timestamp.FromDateTimeOffset(job.Started),
+            Progress = ToProto(job.Progress),
+            Snapshot = job.Snapshot?.ToString() ?? "",
+            Error = job.Error ?? "",
+        };
+        if (job.Finished is { } finished)
+        {
+            message.Finished = Timestamp.FromDateTimeOffset(finished);
+        }
+
+        message.Warnings.AddRange(job.Warnings);
+        return message;
+    }
+
+    public static JobInfo FromProto(V1.Job job) => new(
+        ParseJobId(job.Id),
+        FromProto(job.Kind),
+        FromProto(job.State),
+        job.Node,
+        job.Started?.ToDateTimeOffset() ?? default,
+        job.Finished?.ToDateTimeOffset(),
+        FromProto(job.Progress ?? new V1.JobProgress()),
+        job.Snapshot.Length == 0 ? null : ParseSnapshotId(job.Snapshot),
+        job.Error.Length == 0 ? null : job.Error,
+        [.. job.Warnings]);
+
+    public static V1.JobProgress ToProto(JobProgress progress) => new()
+    {
+        FilesDone = progress.FilesDone,
+        FilesTotal = progress.FilesTotal,
+        BytesDone = progress.BytesDone,
+        BytesTotal = progress.BytesTotal,
+        BytesNew = progress.BytesNew,
+        BytesStored = progress.BytesStored,
+        FilesUnchanged = progress.FilesUnchanged,
+        ChunksNew = progress.ChunksNew,
+        ChunksDeduplicated = progress.ChunksDeduplicated,
+        Errors = progress.Errors,
+        TotalsKnown = progress.TotalsKnown,
+    };
+
+    public static JobProgress FromProto(V1.JobProgress p) => new(
+        p.FilesDone, p.FilesTotal, p.BytesDone, p.BytesTotal, p.BytesNew, p.BytesStored,
+        p.FilesUnchanged, p.ChunksNew, p.ChunksDeduplicated, p.Errors, p.TotalsKnown);
+
+    public static V1.JobKind ToProto(JobKind kind) => kind switch
+    {
+        JobKind.Backup => V1.JobKind.Backup,
+        JobKind.Restore => V1.JobKind.Restore,
+        _ => V1.JobKind.Unspecified,
+    };
+
+    public static JobKind FromProto(V1.JobKind kind) => kind switch
+    {
+        V1.JobKind.Backup => JobKind.Backup,
+        V1.JobKind.Restore => JobKind.Restore,
+        _ => throw new FormatException($"job kind {kind} is not valid"),
+    };
+
+    public static V1.JobState ToProto(JobState state) => state switch
+    {
+        JobState.Running => V1.JobState.Running,
+        JobState.Succeeded => V1.JobState.Succeeded,
+        JobState.Failed => V1.JobState.Failed,
+        JobState.Cancelled => V1.JobState.Cancelled,
+        _ => V1.JobState.Unspecified,
+    };
+
+    public static JobState FromProto(V1.JobState state) => state switch
+    {
+        V1.JobState.Running => JobState.Running,
+        V1.JobState.Succeeded => JobState.Succeeded,
+        V1.JobState.Failed => JobState.Failed,
+        V1.JobState.Cancelled => JobState.Cancelled,
+        _ => throw new FormatException($"job state {state} is not valid"),
+    };
+
+    // ---- snapshots ----
+
+    public static V1.Snapshot ToProto(SnapshotInfo snapshot)
+    {
+        var message = new V1.Snapshot
+        {
+            Id = snapshot.Id.ToString(),
+            ShortId = snapshot.Id.Short,
+            Node = snapshot.Node,
+            Hostname = snapshot.Hostname,
+            Time = Timestamp.FromDateTimeOffset(snapshot.Time),
+            Parent = snapshot.Parent?.ToString() ?? "",
+            Root = snapshot.Root.ToString(),
+            Stats = ToProto(snapshot.Stats),
+            Incomplete = snapshot.Incomplete,
+        };
+        message.Paths.AddRange(snapshot.Paths);
+        message.Tags.AddRange(snapshot.Tags);
+        return message;
+    }
+
+    /// <summary>The proto carries committed snapshots only, so the state comes back as committed.</summary>
+    public static SnapshotInfo FromProto(V1.Snapshot s) => new(
+        ParseSnapshotId(s.Id),
+        s.Node,
+        s.Hostname,
+        [.. s.Paths],
+        [.. s.Tags],
+        s.Time?.ToDateTimeOffset() ?? default,
+        s.Parent.Length == 0 ? null : ParseSnapshotId(s.Parent),
+        ChunkId.Parse(s.Root),
+        FromProto(s.Stats ?? new V1.SnapshotStats()),
+        SnapshotState.Committed,
+        s.Incomplete);
+
+    public static V1.SnapshotStats ToProto(SnapshotStats stats) => new()
+    {
+        Files = stats.Files,
+        Directories = stats.Directories,
+        FilesUnchanged = stats.FilesUnchanged,
+        BytesTotal = stats.BytesTotal,
+        BytesNew = stats.BytesNew,
+        BytesStored = stats.BytesStored,
+        ChunksNew = stats.ChunksNew,
+        ChunksDeduplicated = stats.ChunksDeduplicated,
+        Errors = stats.Errors,
+        DurationSeconds = stats.DurationSeconds,
+    };
+
+    public static SnapshotStats FromProto(V1.SnapshotStats s) => new(
+        s.Files, s.Directories, s.FilesUnchanged, s.BytesTotal, s.BytesNew, s.BytesStored,
+        s.ChunksNew, s.ChunksDeduplicated, s.Errors, s.DurationSeconds);
+
+    // ---- files ----
+
+    public static V1.FileEntry ToProto(FileEntryInfo entry) => new()
+    {
+        Path = entry.Path,
+        Type = entry.Type switch
+        {
+            NodeType.File => V1.FileType.File,
+            NodeType.Directory => V1.FileType.Directory,
+            NodeType.Symlink => V1.FileType.Symlink,
+            _ => V1.FileType.Unspecified,
+        },
+        Mode = entry.Mode,
+        Size = entry.Size,
+        Mtime = FromUnixNanoseconds(entry.MTimeNs),
+        LinkTarget = entry.LinkTarget ?? "",
+        Uid = entry.Uid,
+        Gid = entry.Gid,
+    };
+
+    public static FileEntryInfo FromProto(V1.FileEntry e) => new(
+        e.Path,
+        e.Type switch
+        {
+            V1.FileType.File => NodeType.File,
+            V1.FileType.Directory => NodeType.Directory,
+            V1.FileType.Symlink => NodeType.Symlink,
+            _ => throw new FormatException($"file type {e.Type} is not valid"),
+        },
+        e.Mode,
+        e.Size,
+        e.Mtime is null ? 0 : ToUnixNanoseconds(e.Mtime),
+        e.LinkTarget.Length == 0 ? null : e.LinkTarget,
+        e.Uid,
+        e.Gid);
+
+    public static Timestamp FromUnixNanoseconds(long nanoseconds)
+    {
+        var seconds = nanoseconds / NanosPerSecond;
+        var nanos = nanoseconds % NanosPerSecond;
+        if (nanos < 0)
+        {
+            seconds--;
+            nanos += NanosPerSecond;
+        }
+
+        return new Timestamp { Seconds = seconds, Nanos = (int)nanos };
+    }
+
+    public static long ToUnixNanoseconds(Timestamp timestamp) => (timestamp.Seconds * NanosPerSecond) + timestamp.Nanos;
+
+    // ---- peers ----
+
+    public static V1.NodeStatus ToProto(PeerInfo peer) => new()
+    {
+        Node = peer.Node,
+        Silo = peer.Silo,
+        PackCount = peer.PackCount,
+        UsedBytes = peer.UsedBytes,
+        FreeBytes = peer.FreeBytes,
+        RunningJobs = peer.RunningJobs,
+    };
+
+    // ---- ids ----
+
+    /// <summary>Parses a job id; throws <see cref="FormatException"/> with a message fit for the caller.</summary>
+    public static JobId ParseJobId(string text, string field = "id") =>
+        JobId.TryParse(text, out var id) ? id : throw new FormatException(
+            text.Length == 0 ? $"{field} is required" : $"{field} '{text}' is not a job id (32 hex digits)");
+
+    public static SnapshotId ParseSnapshotId(string text) => SnapshotId.Parse(text);
+}

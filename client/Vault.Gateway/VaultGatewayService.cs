@@ -1,0 +1,210 @@
+using System.Reflection;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Orleans;
+using Vault.Peers;
+using Vault.Snapshots;
+
+namespace Vault.Gateway;
+
+/// <summary>
+/// The gRPC (and, through JSON transcoding, REST) face of the cluster: validates requests, calls grains,
+/// maps the answers. Exceptions are left to <see cref="ExceptionInterceptor"/>.
+/// </summary>
+public sealed class VaultGatewayService(IGrainFactory grains, IOptions<GatewayOptions> options) : V1.VaultService.VaultServiceBase
+{
+    private static readonly TimeSpan _minimumWatchInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly IGrainFactory _grains = grains;
+    private readonly GatewayOptions _options = options.Value;
+
+    public override async Task<V1.Job> StartBackup(V1.StartBackupRequest request, ServerCallContext context)
+    {
+        if (request.Paths.Count == 0)
+        {
+            throw Invalid("at least one path is required");
+        }
+
+        foreach (var path in request.Paths)
+        {
+            RequireAbsolute(path, "path");
+        }
+
+        if (request.Tags.Any(string.IsNullOrWhiteSpace))
+        {
+            throw Invalid("tags must not be empty");
+        }
+
+        if (request.Excludes.Any(string.IsNullOrWhiteSpace))
+        {
+            throw Invalid("exclude patterns must not be empty");
+        }
+
+        SnapshotId? parent = null;
+        if (request.Parent.Length > 0)
+        {
+            parent = (await Catalog.ResolveAsync(request.Parent)).Id;
+        }
+
+        var backup = new BackupRequest([.. request.Paths], [.. request.Tags], [.. request.Excludes], parent, request.Force);
+        var job = await Peer(request.Node).StartBackupAsync(backup);
+        return ProtoMapper.ToProto(job);
+    }
+
+    public override async Task<V1.Job> StartRestore(V1.StartRestoreRequest request, ServerCallContext context)
+    {
+        RequireReference(request.Snapshot);
+        RequireAbsolute(request.Target, "target");
+        foreach (var include in request.Includes)
+        {
+            RequireAbsolute(include, "include");
+        }
+
+        var snapshot = await Catalog.ResolveAsync(request.Snapshot);
+        var job = await Peer(request.Node).StartRestoreAsync(new RestoreRequest(snapshot.Id, request.Target, [.. request.Includes]));
+        return ProtoMapper.ToProto(job);
+    }
+
+    public override async Task<V1.Job> GetJob(V1.GetJobRequest request, ServerCallContext context)
+    {
+        var id = ProtoMapper.ParseJobId(request.Id);
+        return ProtoMapper.ToProto(await Peer(request.Node).GetJobAsync(id));
+    }
+
+    public override async Task WatchJob(V1.WatchJobRequest request, IServerStreamWriter<V1.Job> responseStream, ServerCallContext context)
+    {
+        var id = ProtoMapper.ParseJobId(request.Id);
+        if (request.IntervalMs < 0)
+        {
+            throw Invalid("interval_ms must not be negative");
+        }
+
+        var interval = request.IntervalMs == 0 ? _options.DefaultWatchInterval : TimeSpan.FromMilliseconds(request.IntervalMs);
+        if (interval < _minimumWatchInterval)
+        {
+            interval = _minimumWatchInterval;
+        }
+
+        var peer = Peer(request.Node);
+        var cancellation = context.CancellationToken;
+        while (true)
+        {
+            var job = await peer.GetJobAsync(id);
+            await responseStream.WriteAsync(ProtoMapper.ToProto(job), cancellation);
+            if (job.State != JobState.Running)
+            {
+                return;
+            }
+
+            await Task.Delay(interval, cancellation);
+        }
+    }
+
+    public override async Task<V1.Job> CancelJob(V1.CancelJobRequest request, ServerCallContext context)
+    {
+        var id = ProtoMapper.ParseJobId(request.Id);
+        var peer = Peer(request.Node);
+        await peer.CancelJobAsync(id);
+        return ProtoMapper.ToProto(await peer.GetJobAsync(id));
+    }
+
+    public override async Task<V1.ListSnapshotsResponse> ListSnapshots(V1.ListSnapshotsRequest request, ServerCallContext context)
+    {
+        var snapshots = await Catalog.ListAsync(NullIfEmpty(request.Node), NullIfEmpty(request.Tag), NullIfEmpty(request.Path));
+        var response = new V1.ListSnapshotsResponse();
+        response.Snapshots.AddRange(snapshots.Select(ProtoMapper.ToProto));
+        return response;
+    }
+
+    public override async Task<V1.Snapshot> GetSnapshot(V1.GetSnapshotRequest request, ServerCallContext context)
+    {
+        RequireReference(request.Id);
+        return ProtoMapper.ToProto(await Catalog.ResolveAsync(request.Id));
+    }
+
+    public override async Task ListFiles(V1.ListFilesRequest request, IServerStreamWriter<V1.FileEntry> responseStream, ServerCallContext context)
+    {
+        RequireReference(request.Snapshot);
+        var path = request.Path.Length == 0 ? "/" : request.Path;
+        if (!path.StartsWith('/'))
+        {
+            throw Invalid($"path '{path}' must be absolute inside the snapshot (start with '/')");
+        }
+
+        var snapshot = await Catalog.ResolveAsync(request.Snapshot);
+        var cancellation = context.CancellationToken;
+        await foreach (var entry in Peer("").ListFilesAsync(snapshot.Id, path, !request.NonRecursive, cancellation).WithCancellation(cancellation))
+        {
+            await responseStream.WriteAsync(ProtoMapper.ToProto(entry), cancellation);
+        }
+    }
+
+    public override async Task<V1.GetStatusResponse> GetStatus(V1.GetStatusRequest request, ServerCallContext context)
+    {
+        var snapshots = await Catalog.ListAsync();
+        var response = new V1.GetStatusResponse
+        {
+            Version = Version,
+            RepositoryId = _options.Repository,
+            SnapshotCount = snapshots.Count,
+            ClusterMode = _options.ClusterMode,
+        };
+        if (_options.DefaultNode.Length > 0)
+        {
+            response.Nodes.Add(ProtoMapper.ToProto(await Peer("").GetInfoAsync()));
+        }
+
+        return response;
+    }
+
+    /// <summary>The gateway's version (informational version of this assembly, without build metadata).</summary>
+    public static string Version { get; } = GetVersion();
+
+    private ISnapshotCatalogGrain Catalog => _grains.GetGrain<ISnapshotCatalogGrain>(_options.Repository);
+
+    private IPeerGrain Peer(string node)
+    {
+        if (node.Length == 0)
+        {
+            node = _options.DefaultNode;
+            if (node.Length == 0)
+            {
+                throw Invalid("no node given and the gateway has no default node");
+            }
+        }
+
+        return _grains.GetGrain<IPeerGrain>(node);
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static void RequireReference(string reference)
+    {
+        if (string.IsNullOrWhiteSpace(reference))
+        {
+            throw Invalid("a snapshot is required (an id, a unique id prefix, or \"latest\")");
+        }
+    }
+
+    private static void RequireAbsolute(string path, string what)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw Invalid($"{what} must not be empty");
+        }
+
+        if (!Path.IsPathFullyQualified(path))
+        {
+            throw Invalid($"{what} '{path}' must be absolute");
+        }
+    }
+
+    private static InvalidRequestException Invalid(string message) => new(message);
+
+    private static string GetVersion()
+    {
+        var version = typeof(VaultGatewayService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+}

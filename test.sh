@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs the Debian packages the tests need
+# (infra/test-packages.txt), builds, and runs every test project. Servers that tests use are
+# started by the tests themselves, on 127.0.0.1. Needs root (or sudo) only to install packages.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+configuration=${CONFIGURATION:-Release}
+packages=$(grep -vE '^\s*(#|$)' infra/test-packages.txt || true)
+missing=()
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet build Vault.sln -c "$configuration" -v quiet -nologo
+
+results=$(mktemp -d)
+status=0
+dotnet test Vault.sln -c "$configuration" --no-build -nologo \
+    --logger "trx" --results-directory "$results" \
+    --logger "console;verbosity=normal" 2>&1 | tee "$results/output.txt" | grep -E '^\s*(Failed|Passed!|Failed!|Skipped)|error' || true
+status=${PIPESTATUS[0]}
+
+# One summary line over all projects, in the plain form CI reads.
+passed=0; failed=0; skipped=0
+while read -r line; do
+    p=$(sed -nE 's/.*Passed:\s+([0-9]+).*/\1/p' <<<"$line"); f=$(sed -nE 's/.*Failed:\s+([0-9]+),.*/\1/p' <<<"$line"); s=$(sed -nE 's/.*Skipped:\s+([0-9]+).*/\1/p' <<<"$line")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+done < <(grep -E '(Passed|Failed)!\s+-' "$results/output.txt")
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+    echo "test.sh: FAILED (dotnet test exit $status)"
+    exit 1
+fi

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Orleans;
+using Orleans.Runtime;
+using Vault.Peers;
+using Vault.Snapshots;
+using Vault.Storage;
+
+namespace Vault.Surface.Tests;
+
+/// <summary>Hands out the fake grains below by interface and key; everything else is unsupported.</summary>
+public sealed class FakeGrainFactory : IGrainFactory
+{
+    public FakeCatalog Catalog { get; } = new();
+
+    public ConcurrentDictionary<string, FakePeer> Peers { get; } = new();
+
+    public FakePeer Peer(string node) => Peers.GetOrAdd(node, n => new FakePeer(n, Catalog));
+
+    TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix)
+    {
+        object grain = typeof(TGrainInterface) == typeof(ISnapshotCatalogGrain)
+            ? primaryKey == "default" ? Catalog : throw new InvalidOperationException($"unexpected catalog key {primaryKey}")
+            : typeof(TGrainInterface) == typeof(IPeerGrain) ? Peer(primaryKey)
+            : throw new NotSupportedException(typeof(TGrainInterface).Name);
+        return (TGrainInterface)grain;
+    }
+
+    TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(Guid primaryKey, string? grainClassNamePrefix) => throw new NotSupportedException();
+
+    TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(long primaryKey, string? grainClassNamePrefix) => throw new NotSupportedException();
+
+    TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(Guid primaryKey, string keyExtension, string? grainClassNamePrefix) => throw new NotSupportedException();
+
+    TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(long primaryKey, string keyExtension, string? grainClassNamePrefix) => throw new NotSupportedException();
+
+    TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(GrainId grainId) => throw new NotSupportedException();
+
+    TGrainObserverInterface IGrainFactory.CreateObjectReference<TGrainObserverInterface>(IGrainObserver obj) => throw new NotSupportedException();
+
+    void IGrainFactory.DeleteObjectReference<TGrainObserverInterface>(IGrainObserver obj) => throw new NotSupportedException();
+
+    IGrain IGrainFactory.GetGrain(Type grainInterfaceType, Guid grainPrimaryKey) => throw new NotSupportedException();
+
+    IGrain IGrainFactory.GetGrain(Type grainInterfaceType, long grainPrimaryKey) => throw new NotSupportedException();
+
+    IGrain IGrainFactory.GetGrain(Type grainInterfaceType, string grainPrimaryKey) => throw new NotSupportedException();
+
+    IGrain IGrainFactory.GetGrain(Type grainInterfaceType, Guid grainPrimaryKey, string keyExtension) => throw new NotSupportedException();
+
+    IGrain IGrainFactory.GetGrain(Type grainInterfaceType, long grainPrimaryKey, string keyExtension) => throw new NotSupportedException();
+
+    IAddressable IGrainFactory.GetGrain(GrainId grainId) => throw new NotSupportedException();
+
+    IAddressable IGrainFactory.GetGrain(GrainId grainId, GrainInterfaceType interfaceType) => throw new NotSupportedException();
+
+    IAddressable IGrainFactory.GetGrain(Type interfaceType, IdSpan grainKey) => throw new NotSupportedException();
+
+    IAddressable IGrainFactory.GetGrain(Type interfaceType, IdSpan grainKey, string grainClassNamePrefix) => throw new NotSupportedException();
+}
+
+public sealed class FakeCatalog : ISnapshotCatalogGrain
+{
+    public List<SnapshotInfo> Snapshots { get; } = [];
+
+    /// <summary>When set, every call throws it (to test error mapping).</summary>
+    public Exception? Failure { get; set; }
+
+    public Task AddAsync(SnapshotInfo snapshot)
+    {
+        lock (Snapshots)
+        {
+            Snapshots.Add(snapshot);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SnapshotInfo>> ListAsync(string? node = null, string? tag = null, string? path = null)
+    {
+        ThrowIfFailing();
+        lock (Snapshots)
+        {
+            IReadOnlyList<SnapshotInfo> list = [.. Snapshots.Where(s =>
+                (node is null || s.Node == node) && (tag is null || s.Tags.Contains(tag)) && (path is null || s.Paths.Contains(path)))];
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task<SnapshotInfo> ResolveAsync(string reference, string? node = null)
+    {
+        ThrowIfFailing();
+        lock (Snapshots)
+        {
+            if (reference == "latest")
+            {
+                return Task.FromResult(Snapshots.LastOrDefault() ?? throw new SnapshotNotFoundException("the repository has no snapshot"));
+            }
+
+            var matches = Snapshots.Where(s => s.Id.ToString().StartsWith(reference, StringComparison.Ordinal)).ToList();
+            return matches.Count switch
+            {
+                0 => throw new SnapshotNotFoundException($"no snapshot matches '{reference}'"),
+                1 => Task.FromResult(matches[0]),
+                _ => throw new AmbiguousSnapshotException($"'{reference}' matches {matches.Count} snapshots"),
+            };
+        }
+    }
+
+    public Task<SnapshotInfo?> TryFindParentAsync(string node, IReadOnlyList<string> paths) => Task.FromResult<SnapshotInfo?>(null);
+
+    private void ThrowIfFailing()
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+    }
+}
+
+/// <summary>A node whose jobs run a scripted number of polls; backups add a snapshot to the catalog.</summary>
+public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
+{
+    private readonly ConcurrentDictionary<JobId, (JobInfo Job, int Polls)> _jobs = new();
+
+    /// <summary>Polls of GetJobAsync before a job finishes; int.MaxValue = never (until cancelled).</summary>
+    public int PollsToFinish { get; set; } = 2;
+
+    /// <summary>Errors (unreadable files) the next backup reports.</summary>
+    public int BackupErrors { get; set; }
+
+    public string? FailWith { get; set; }
+
+    public List<BackupRequest> Backups { get; } = [];
+
+    public List<RestoreRequest> Restores { get; } = [];
+
+    public List<JobId> Cancelled { get; } = [];
+
+    public List<FileEntryInfo> Files { get; } = [];
+
+    public (SnapshotId Snapshot, string Path, bool Recursive)? LastListing { get; private set; }
+
+    public Task<JobInfo> StartBackupAsync(BackupRequest request)
+    {
+        lock (Backups)
+        {
+            Backups.Add(request);
+        }
+
+        return Task.FromResult(Start(JobKind.Backup, null));
+    }
+
+    public Task<JobInfo> StartRestoreAsync(RestoreRequest request)
+    {
+        lock (Restores)
+        {
+            Restores.Add(request);
+        }
+
+        return Task.FromResult(Start(JobKind.Restore, request.Snapshot));
+    }
+
+    public Task<JobInfo> GetJobAsync(JobId job)
+    {
+        if (!_jobs.TryGetValue(job, out var entry))
+        {
+            throw new JobNotFoundException($"node {node} has no job {job}");
+        }
+
+        var info = entry.Job;
+        if (info.State == JobState.Running)
+        {
+            var polls = entry.Polls + 1;
+            info = polls >= PollsToFinish ? Finish(info) : info with { Progress = info.Progress with { FilesDone = polls, BytesDone = polls * 1024L } };
+            _jobs[job] = (info, polls);
+        }
+
+        return Task.FromResult(info);
+    }
+
+    public Task<IReadOnlyList<JobInfo>> ListJobsAsync() => Task.FromResult<IReadOnlyList<JobInfo>>([.. _jobs.Values.Select(v => v.Job)]);
+
+    public Task CancelJobAsync(JobId job)
+    {
+        lock (Cancelled)
+        {
+            Cancelled.Add(job);
+        }
+
+        if (_jobs.TryGetValue(job, out var entry) && entry.Job.State == JobState.Running)
+        {
+            _jobs[job] = (entry.Job with { State = JobState.Cancelled, Finished = DateTimeOffset.UtcNow }, entry.Polls);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<PeerInfo> GetInfoAsync() => Task.FromResult(new PeerInfo(node, "silo-1", 3, 3 << 20, 1L << 40, _jobs.Values.Count(v => v.Job.State == JobState.Running)));
+
+    public async IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        LastListing = (snapshot, path, recursive);
+        foreach (var file in Files)
+        {
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return file;
+        }
+    }
+
+    private JobInfo Start(JobKind kind, SnapshotId? snapshot)
+    {
+        var job = new JobInfo(JobId.New(), kind, JobState.Running, node, DateTimeOffset.UtcNow, null,
+            new JobProgress(0, 10, 0, 10240, 0, 0, 0, 0, 0, 0, true), snapshot, null, []);
+        _jobs[job.Id] = (job, 0);
+        return job;
+    }
+
+    private JobInfo Finish(JobInfo job)
+    {
+        var finished = DateTimeOffset.UtcNow;
+        if (FailWith is { } failure)
+        {
+            return job with { State = JobState.Failed, Finished = finished, Error = failure };
+        }
+
+        var errors = job.Kind == JobKind.Backup ? BackupErrors : 0;
+        var progress = job.Progress with { FilesDone = 10, BytesDone = 10240, BytesNew = 4096, BytesStored = 2048, FilesUnchanged = 4, Errors = errors };
+        var warnings = Enumerable.Range(0, errors).Select(i => $"/data/locked{i}: permission denied").ToArray();
+        if (job.Kind == JobKind.Restore)
+        {
+            return job with { State = JobState.Succeeded, Finished = finished, Progress = progress };
+        }
+
+        var snapshot = new SnapshotInfo(SnapshotId.New(), node, "host-" + node, ["/data"], ["daily"], finished, null,
+            new ChunkId(new Hash256(1, 2, 3, 4)), new SnapshotStats(10, 2, 4, 10240, 4096, 2048, 3, 1, errors, 1.5),
+            SnapshotState.Committed, errors > 0);
+        catalog.AddAsync(snapshot);
+        return job with { State = JobState.Succeeded, Finished = finished, Progress = progress, Snapshot = snapshot.Id, Warnings = warnings };
+    }
+}
