@@ -228,7 +228,7 @@ public sealed class BackupJob(
                 if (!request.Force && old is { Type: NodeType.File } && Unchanged(old, stat))
                 {
                     record.FileDone(stat.Size, unchanged: true);
-                    return new Pending(name, stat, Task.FromResult<IReadOnlyList<ChunkId>?>(old.Content), null, null);
+                    return new Pending(name, stat, Task.FromResult<FileResult?>(new FileResult(old.Content, stat)), null, null);
                 }
 
                 var work = new FileWork(full, stat);
@@ -290,12 +290,22 @@ public sealed class BackupJob(
                     };
                     if (e.Content is not null)
                     {
-                        if (await e.Content is not { } content)
+                        if (await e.Content is not { } file)
                         {
                             continue; // unreadable: already reported
                         }
 
-                        nodes.Add(node with { Content = content });
+                        nodes.Add(node with
+                        {
+                            Content = file.Content,
+                            Size = file.Stat.Size,
+                            MTimeNs = file.Stat.MTimeNs,
+                            CTimeNs = file.Stat.CTimeNs,
+                            Mode = file.Stat.Mode,
+                            Uid = file.Stat.Uid,
+                            Gid = file.Stat.Gid,
+                            Inode = file.Stat.Inode,
+                        });
                     }
                     else if (e.Subtree is not null)
                     {
@@ -356,7 +366,7 @@ public sealed class BackupJob(
         }
     }
 
-    private async Task<IReadOnlyList<ChunkId>> BackupFileAsync(FileWork work, byte[] buffer, CancellationToken ct)
+    private async Task<FileResult> BackupFileAsync(FileWork work, byte[] buffer, CancellationToken ct)
     {
         var max = node.Config.Chunker.MaxSize;
         using var handle = File.OpenHandle(work.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
@@ -370,7 +380,10 @@ public sealed class BackupJob(
         {
             while (!eof && filled < buffer.Length)
             {
-                var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled), offset, ct);
+                // Read no further than the size at open: a file that keeps growing (a busy log)
+                // must not keep the backup reading forever. Growth is reported below.
+                var want = (int)Math.Min(buffer.Length - filled, before.Size - offset);
+                var n = want <= 0 ? 0 : await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled, want), offset, ct);
                 if (n == 0)
                 {
                     eof = true;
@@ -428,7 +441,9 @@ public sealed class BackupJob(
         }
 
         record.FileDone(0, unchanged: false);
-        return ids;
+        // The tree records what was read: its size, and the metadata seen when the file was
+        // opened (so a file that changed while read is read again next time).
+        return new FileResult(ids, before with { Size = offset });
     }
 
     private sealed class FileWork(string path, FileStat stat)
@@ -437,10 +452,12 @@ public sealed class BackupJob(
 
         public FileStat Stat { get; } = stat;
 
-        public TaskCompletionSource<IReadOnlyList<ChunkId>?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<FileResult?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed record Pending(string Name, FileStat Stat, Task<IReadOnlyList<ChunkId>?>? Content, Task<ChunkId>? Subtree, string? LinkTarget);
+    private sealed record Pending(string Name, FileStat Stat, Task<FileResult?>? Content, Task<ChunkId>? Subtree, string? LinkTarget);
+
+    private sealed record FileResult(IReadOnlyList<ChunkId> Content, FileStat Stat);
 
     /// <summary>The backup paths as a tree of path components from "/".</summary>
     private sealed class PathTrie(string name, string fullPath)
