@@ -150,6 +150,8 @@ public static partial class VaultNodeHosting
                 "Keep a copy of it somewhere safe: without it the backups cannot be read. Set VAULT_PASSWORD or --password-file to use a password instead.");
         }
 
+        // No job runs before the node starts: every temporary pack file is a crash leftover.
+        repository.Packs.DeleteStaleTempFiles(TimeSpan.Zero);
         return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers);
     }
 

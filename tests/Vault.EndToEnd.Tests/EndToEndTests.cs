@@ -87,7 +87,7 @@ public sealed class EndToEndTests : IAsyncLifetime
             File.WriteAllBytes(Path.Combine(big, $"blob-{i}.bin"), AwkwardTree.Bytes(random, 24 * 1024 * 1024));
         }
 
-        var silo = new SiloProcess(Path.Combine(_root, "data"));
+        await using var silo = new SiloProcess(Path.Combine(_root, "data"));
         await silo.StartAsync();
         var before = await Vault(silo, "backup", small, "--json");
         Assert.True(before.ExitCode == 0, before.ToString());
