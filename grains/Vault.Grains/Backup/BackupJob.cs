@@ -333,7 +333,7 @@ public sealed class BackupJob(
     private async Task FileWorkerAsync(CancellationToken ct)
     {
         var max = node.Config.Chunker.MaxSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(2 * max);
+        var buffer = Buffers.Pool.Rent(2 * max);
         try
         {
             await foreach (var work in _files.Reader.ReadAllAsync(ct))
@@ -357,7 +357,7 @@ public sealed class BackupJob(
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Buffers.Pool.Return(buffer);
             // Fail anything still queued so that no directory waits forever.
             while (_files.Reader.TryRead(out var left))
             {
@@ -417,7 +417,7 @@ public sealed class BackupJob(
                         continue;
                     }
 
-                    var copy = ArrayPool<byte>.Shared.Rent(length);
+                    var copy = Buffers.Pool.Rent(length);
                     buffer.AsSpan(s, length).CopyTo(copy);
                     record.ChunkNew(length);
                     await _pipeline.SubmitAsync(id, BlobKind.Data, copy, length);

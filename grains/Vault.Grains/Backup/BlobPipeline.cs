@@ -87,7 +87,7 @@ public sealed class BlobPipeline : IAsyncDisposable
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(pooled);
+            Buffers.Pool.Return(pooled);
             throw;
         }
     }
@@ -100,7 +100,7 @@ public sealed class BlobPipeline : IAsyncDisposable
             return;
         }
 
-        var copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, bytes.Length));
+        var copy = Buffers.Pool.Rent(Math.Max(1, bytes.Length));
         bytes.CopyTo(copy);
         _record.ChunkNew(bytes.Length);
         await SubmitAsync(id, kind, copy, bytes.Length);
@@ -128,12 +128,12 @@ public sealed class BlobPipeline : IAsyncDisposable
 
         while (_plain.Reader.TryRead(out var p))
         {
-            ArrayPool<byte>.Shared.Return(p.Buffer);
+            Buffers.Pool.Return(p.Buffer);
         }
 
         while (_compressed.Reader.TryRead(out var c))
         {
-            ArrayPool<byte>.Shared.Return(c.Buffer);
+            Buffers.Pool.Return(c.Buffer);
         }
 
         while (_sealed.Reader.TryRead(out var s))
@@ -172,12 +172,12 @@ public sealed class BlobPipeline : IAsyncDisposable
                 (CompressionMode Mode, int Length) r;
                 try
                 {
-                    output = ArrayPool<byte>.Shared.Rent(ChunkCompressor.MaxCompressedSize(blob.Length));
+                    output = Buffers.Pool.Rent(ChunkCompressor.MaxCompressedSize(blob.Length));
                     r = compressor.Compress(blob.Buffer.AsSpan(0, blob.Length), output);
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(blob.Buffer);
+                    Buffers.Pool.Return(blob.Buffer);
                 }
 
                 await _compressed.Writer.WriteAsync(new CompressedBlob(blob.Id, blob.Kind, r.Mode, output, r.Length, blob.Length), _cts.Token);
@@ -213,7 +213,7 @@ public sealed class BlobPipeline : IAsyncDisposable
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(blob.Buffer);
+                    Buffers.Pool.Return(blob.Buffer);
                 }
             }
 

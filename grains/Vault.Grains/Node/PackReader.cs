@@ -14,17 +14,38 @@ public sealed class PackReader(VaultNode node)
     private const int MaxCachedHeaders = 4096;
     private readonly ConcurrentDictionary<PackId, byte[]> _headers = new();
 
-    public async Task<PackView> ReadPackAsync(PackId id, CancellationToken ct)
+    /// <summary>Reads a whole pack into a pooled buffer and verifies its hash; dispose the lease to return the buffer.</summary>
+    public async Task<PackLease> ReadPackAsync(PackId id, CancellationToken ct)
     {
-        var bytes = await node.Packs.ReadAsync(id, ct);
-        return new PackView(node.Keys, id, bytes);
+        var length = node.Packs.Length(id);
+        if (length > PackWriter.MaxTargetSize * 2L)
+        {
+            throw new CorruptDataException($"pack {id} is {length} bytes, larger than any pack", id);
+        }
+
+        var buffer = Buffers.Pool.Rent((int)length);
+        try
+        {
+            var read = await node.Packs.ReadRangeAsync(id, 0, buffer.AsMemory(0, (int)length), ct);
+            if (read != length)
+            {
+                throw new CorruptDataException($"pack {id} shrank from {length} to {read} bytes while being read", id);
+            }
+
+            return new PackLease(new PackView(node.Keys, id, buffer.AsMemory(0, (int)length)), buffer);
+        }
+        catch
+        {
+            Buffers.Pool.Return(buffer);
+            throw;
+        }
     }
 
     /// <summary>Returns the chunk's plaintext, verified.</summary>
     public async Task<byte[]> ReadBlobAsync(ChunkId id, ChunkLocation location, CancellationToken ct)
     {
         var header = await HeaderAsync(location.Pack, ct);
-        var blob = ArrayPool<byte>.Shared.Rent((int)location.Length);
+        var blob = Buffers.Pool.Rent((int)location.Length);
         try
         {
             var read = await node.Packs.ReadRangeAsync(location.Pack, location.Offset, blob.AsMemory(0, (int)location.Length), ct);
@@ -42,7 +63,7 @@ public sealed class PackReader(VaultNode node)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(blob);
+            Buffers.Pool.Return(blob);
         }
     }
 
@@ -67,5 +88,17 @@ public sealed class PackReader(VaultNode node)
 
         _headers[pack] = header;
         return header;
+    }
+}
+
+/// <summary>A verified pack held in a pooled buffer.</summary>
+public sealed class PackLease(PackView view, byte[] buffer) : IDisposable
+{
+    public PackView View { get; } = view;
+
+    public void Dispose()
+    {
+        View.Dispose();
+        Buffers.Pool.Return(buffer);
     }
 }

@@ -4,7 +4,8 @@
 // packs in parallel. Metadata (mode, owner, times) is applied once a file or directory is
 // complete, directories last. Names come only from validated trees and every path is checked
 // with lstat before use, so nothing is written outside the target or through a symlink.
-using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Vault.Grains.Chunks;
 using Vault.Grains.FileSystem;
@@ -35,7 +36,11 @@ public sealed class RestoreJob(
 
     // Files created but not yet complete: removed if the restore fails, so that no file is
     // left holding zeros where verified data should be.
-    private readonly HashSet<string> _incomplete = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _incomplete = new(StringComparer.Ordinal);
+
+    // The walker fills batches; one writer drains them in order, so walking the next part of the
+    // snapshot overlaps writing the previous one.
+    private readonly Channel<Batch> _batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
 
     public static string NormalizeTarget(string target)
     {
@@ -63,16 +68,35 @@ public sealed class RestoreJob(
         }
 
         Directory.CreateDirectory(_target);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var writer = Task.Run(() => WriteBatchesAsync(stop.Token), stop.Token);
         try
         {
-            await RestoreDirectoryAsync(snapshot.Root, "/", _target, null, ct);
-            await FlushAsync(ct);
+            try
+            {
+                await RestoreDirectoryAsync(snapshot.Root, "/", _target, null, stop.Token);
+                await FlushAsync(stop.Token);
+            }
+            finally
+            {
+                _batches.Writer.TryComplete();
+            }
+
+            await writer;
         }
         catch
         {
-            foreach (var path in _incomplete)
+            await stop.CancelAsync();
+            await Task.WhenAny(writer);
+            foreach (var path in _incomplete.Keys)
             {
                 File.Delete(path);
+            }
+
+            // A failure of the writer is the one to report, not the walker's cancellation.
+            if (writer.IsFaulted)
+            {
+                await writer;
             }
 
             throw;
@@ -175,7 +199,7 @@ public sealed class RestoreJob(
         }
 
         var file = new FileTarget(path, n);
-        _incomplete.Add(path);
+        _incomplete[path] = 0;
         if (n.Content.Count == 0)
         {
             _batch.Completed.Add(file);
@@ -197,21 +221,29 @@ public sealed class RestoreJob(
     {
         var batch = _batch;
         _batch = new Batch();
-        if (batch.Chunks.Count > 0)
-        {
-            await WriteChunksAsync(batch, ct);
-        }
+        await _batches.Writer.WriteAsync(batch, ct);
+    }
 
-        foreach (var file in batch.Completed)
+    private async Task WriteBatchesAsync(CancellationToken ct)
+    {
+        await foreach (var batch in _batches.Reader.ReadAllAsync(ct))
         {
-            ApplyMetadata(file.Path, file.Node, symlink: false);
-            _incomplete.Remove(file.Path);
-            record.FileDone(0, unchanged: false);
-        }
+            if (batch.Chunks.Count > 0)
+            {
+                await WriteChunksAsync(batch, ct);
+            }
 
-        foreach (var (path, n) in batch.Directories)
-        {
-            ApplyMetadata(path, n, symlink: false);
+            foreach (var file in batch.Completed)
+            {
+                ApplyMetadata(file.Path, file.Node, symlink: false);
+                _incomplete.TryRemove(file.Path, out _);
+                record.FileDone(0, unchanged: false);
+            }
+
+            foreach (var (path, n) in batch.Directories)
+            {
+                ApplyMetadata(path, n, symlink: false);
+            }
         }
     }
 
@@ -240,11 +272,12 @@ public sealed class RestoreJob(
         var byPack = placed.GroupBy(c => locations[c.Id].Pack).ToArray();
         await Parallel.ForEachAsync(byPack, new ParallelOptions { MaxDegreeOfParallelism = node.Workers, CancellationToken = ct }, async (group, token) =>
         {
-            var view = await packs.ReadPackAsync(group.Key, token);
+            using var lease = await packs.ReadPackAsync(group.Key, token);
+            var view = lease.View;
             foreach (var chunk in group.GroupBy(c => c.Id))
             {
                 var location = locations[chunk.Key];
-                var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, location.RawLength));
+                var buffer = Buffers.Pool.Rent((int)Math.Max(1, location.RawLength));
                 try
                 {
                     var length = view.Decode(location.ToEntry(chunk.Key), buffer);
@@ -263,7 +296,7 @@ public sealed class RestoreJob(
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Buffers.Pool.Return(buffer);
                 }
             }
         });
