@@ -58,8 +58,8 @@ public sealed class NodeStatsSampler(VaultNode node, IGrainFactory grains, TimeS
             }
         }
 
-        var free = new DriveInfo(node.DataDir).AvailableFreeSpace;
-        return new NodeStats(node.NodeId, count, used, free, DateTimeOffset.UtcNow);
+        var drive = new DriveInfo(node.DataDir);
+        return new NodeStats(node.NodeId, count, used, drive.AvailableFreeSpace, drive.TotalSize, DateTimeOffset.UtcNow);
     }
 
     private async Task SampleCatalogAsync(CancellationToken ct)

@@ -46,6 +46,7 @@ public static class VaultMetrics
     {
         Meter.CreateObservableGauge("vault.storage.used", () => Nodes.Values.Select(n => new Measurement<long>(n.UsedBytes, Node(n.Node))), "By", "Bytes of pack files in this node's store.");
         Meter.CreateObservableGauge("vault.storage.free", () => Nodes.Values.Select(n => new Measurement<long>(n.FreeBytes, Node(n.Node))), "By", "Free bytes on the file system of this node's data directory.");
+        Meter.CreateObservableGauge("vault.storage.capacity", () => Nodes.Values.Select(n => new Measurement<long>(n.CapacityBytes, Node(n.Node))), "By", "Size of the file system of this node's data directory.");
         Meter.CreateObservableGauge("vault.packs", () => Nodes.Values.Select(n => new Measurement<long>(n.Packs, Node(n.Node))), null, "Pack files in this node's store.");
         Meter.CreateObservableGauge("vault.snapshots", () => _catalog is { } c ? [new Measurement<long>(c.Snapshots)] : Array.Empty<Measurement<long>>(), null,
             "Committed snapshots in the cluster's catalog (sampled).");
@@ -185,7 +186,7 @@ public static class VaultMetrics
 }
 
 /// <summary>One node's storage, as sampled.</summary>
-public sealed record NodeStats(string Node, long Packs, long UsedBytes, long FreeBytes, DateTimeOffset Sampled);
+public sealed record NodeStats(string Node, long Packs, long UsedBytes, long FreeBytes, long CapacityBytes, DateTimeOffset Sampled);
 
 /// <summary>The snapshot catalog, as sampled: count and the newest snapshot time per node.</summary>
 public sealed record CatalogStats(long Snapshots, IReadOnlyDictionary<string, DateTimeOffset> LastBackup, DateTimeOffset Sampled);
