@@ -80,7 +80,12 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloProcess> StartAsync(string nodeId, params string[] extraArgs)
+    public static Task<SiloProcess> StartAsync(string nodeId, params string[] extraArgs) => StartAsync(nodeId, HttpStatusCode.OK, null, extraArgs);
+
+    public static Task<SiloProcess> StartAsync(string nodeId, HttpStatusCode readiness, params string[] extraArgs) => StartAsync(nodeId, readiness, null, extraArgs);
+
+    /// <summary>Starts a silo and waits until /health/ready answers <paramref name="readiness"/>.</summary>
+    public static async Task<SiloProcess> StartAsync(string nodeId, HttpStatusCode readiness, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
     {
         var configuration = typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var dll = Path.Combine(RepositoryRoot, "silo", "bin", configuration, "net10.0", "vault-silo.dll");
@@ -106,6 +111,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
         psi.Environment["VAULT_PASSWORD"] = Password;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
         var silo = new SiloProcess(root, nodeId, port, process);
         process.OutputDataReceived += (_, e) => Append(silo._stdout, e.Data);
@@ -114,7 +123,7 @@ public sealed class SiloProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await silo.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            await silo.WaitReadinessAsync(readiness, TimeSpan.FromSeconds(60));
         }
         catch
         {
