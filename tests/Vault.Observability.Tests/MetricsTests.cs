@@ -76,6 +76,19 @@ public sealed class MetricsTests(SiloFixture fixture)
             "vault_packs, vault_snapshots and vault_last_backup_timestamp_seconds to be sampled");
         Assert.True(sampled.Sum("vault_storage_used_bytes", ("node", Silo.NodeId)) >= Delta("vault_backup_bytes_total", ("kind", "stored")));
         Assert.True(sampled.Sum("vault_storage_capacity_bytes", ("node", Silo.NodeId)) > sampled.Sum("vault_storage_free_bytes", ("node", Silo.NodeId)));
+
+        // Every Vault metric the alert rules and the Grafana dashboard use is one the node serves
+        // (the replication families are planned, not yet emitted).
+        var infra = Path.Combine(SiloProcess.RepositoryRoot, "infra");
+        var used = System.Text.RegularExpressions.Regex.Matches(
+                await File.ReadAllTextAsync(Path.Combine(infra, "prometheus", "alerts.yml")) + await File.ReadAllTextAsync(Path.Combine(infra, "grafana", "vault-dashboard.json")),
+                @"\bvault_[a-z_]+")
+            .Select(m => m.Value.EndsWith("_bucket", StringComparison.Ordinal) ? m.Value[..^"_bucket".Length] : m.Value)
+            .Where(n => !n.StartsWith("vault_replication_", StringComparison.Ordinal))
+            .ToHashSet();
+        Assert.NotEmpty(used);
+        var missing = used.Where(n => !sampled.Text.Contains($"# TYPE {n} ", StringComparison.Ordinal)).ToList();
+        Assert.True(missing.Count == 0, $"used in infra/ but not served: {string.Join(", ", missing)}");
     }
 
     [Fact]
