@@ -63,7 +63,9 @@ public static partial class VaultNodeHosting
             });
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
             silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
+            silo.AddVaultDashboard(builder.Configuration);
         });
+        builder.AddVaultTelemetry(node);
         builder.Services.AddVaultHealth(node);
         builder.Services.AddVaultGateway(builder.Configuration);
         builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>
@@ -77,6 +79,7 @@ public static partial class VaultNodeHosting
     public static WebApplication MapVaultNode(this WebApplication app)
     {
         app.MapVaultHealth();
+        app.MapVaultTelemetry();
         app.MapVaultGateway();
         return app;
     }

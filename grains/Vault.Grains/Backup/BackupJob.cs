@@ -13,6 +13,7 @@ using Vault.Grains.Chunks;
 using Vault.Grains.FileSystem;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
+using Vault.Grains.Telemetry;
 using Vault.Peers;
 using Vault.Snapshots;
 using Vault.Storage;
@@ -72,8 +73,7 @@ public sealed class BackupJob(
         var p = record.Progress();
         var stats = new SnapshotStats(p.FilesDone, _directories, p.FilesUnchanged, p.BytesTotal, p.BytesNew, p.BytesStored, p.ChunksNew, p.ChunksDeduplicated, p.Errors, clock.Elapsed.TotalSeconds);
         await snapshot.CommitAsync(pending with { Root = root, Stats = stats, State = SnapshotState.Committed, Incomplete = p.Errors > 0 });
-        logger.LogInformation("backup {Snapshot} of {Paths} committed: {Files} files, {New} new bytes, {Stored} stored, {Seconds:F1} s",
-            id, string.Join(", ", paths), p.FilesDone, p.BytesNew, p.BytesStored, clock.Elapsed.TotalSeconds);
+        logger.BackupCommitted(id, string.Join(", ", paths), p.FilesDone, p.BytesNew, p.BytesStored, clock.Elapsed.TotalSeconds);
     }
 
     public static IReadOnlyList<string> NormalizePaths(IReadOnlyList<string> paths)
@@ -258,7 +258,7 @@ public sealed class BackupJob(
         catch (Exception e) when (e is VaultException or StorageException)
         {
             // A damaged parent only costs speed: every file is read again.
-            logger.LogWarning("parent tree {Tree} unusable, reading files again: {Message}", id, e.Message);
+            logger.ParentTreeUnusable(id, e.Message);
             return [];
         }
     }
@@ -413,7 +413,7 @@ public sealed class BackupJob(
                     ids.Add(id);
                     if (!fresh[i])
                     {
-                        record.ChunkDeduplicated();
+                        record.ChunkDeduplicated(length);
                         continue;
                     }
 

@@ -14,6 +14,7 @@ using Vault.Chunks;
 using Vault.Grains.Chunks;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
+using Vault.Grains.Telemetry;
 using Vault.Storage;
 
 namespace Vault.Grains.Backup;
@@ -252,7 +253,9 @@ public sealed class BlobPipeline : IAsyncDisposable
             await foreach (var pack in _sealed.Reader.ReadAllAsync(_cts.Token))
             {
                 using (pack)
+                using (var activity = VaultTracing.Source.StartActivity("vault.pack.store"))
                 {
+                    activity?.SetTag("vault.pack", pack.Id.ToString()).SetTag("vault.pack.bytes", pack.Bytes.Length).SetTag("vault.pack.blobs", pack.Entries.Count);
                     await _node.Packs.WriteAsync(pack.Id, pack.Bytes, _cts.Token);
                     var entries = new IndexEntry[pack.Entries.Count];
                     for (var i = 0; i < entries.Length; i++)

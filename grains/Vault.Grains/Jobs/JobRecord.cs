@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Vault.Grains.Telemetry;
 using Vault.Peers;
 
 namespace Vault.Grains.Jobs;
@@ -53,20 +54,48 @@ public sealed class JobRecord(JobKind kind, string node)
         {
             Interlocked.Increment(ref _filesUnchanged);
             Interlocked.Add(ref _bytesDone, bytes);
+            VaultMetrics.BackupBytesAdd("unchanged", bytes, Node);
         }
     }
 
-    public void BytesRead(long n) => Interlocked.Add(ref _bytesDone, n);
+    public void BytesRead(long n)
+    {
+        Interlocked.Add(ref _bytesDone, n);
+        if (Kind == JobKind.Restore)
+        {
+            VaultMetrics.RestoreBytesAdd(n, Node);
+        }
+        else
+        {
+            VaultMetrics.BackupBytesAdd("read", n, Node);
+        }
+    }
 
-    public void ChunkNew(long rawBytes) { Interlocked.Increment(ref _chunksNew); Interlocked.Add(ref _bytesNew, rawBytes); }
+    public void ChunkNew(long rawBytes)
+    {
+        Interlocked.Increment(ref _chunksNew);
+        Interlocked.Add(ref _bytesNew, rawBytes);
+        VaultMetrics.BackupChunk(isNew: true, Node);
+        VaultMetrics.BackupBytesAdd("new", rawBytes, Node);
+    }
 
-    public void ChunkDeduplicated() => Interlocked.Increment(ref _chunksDeduplicated);
+    public void ChunkDeduplicated(long rawBytes = 0)
+    {
+        Interlocked.Increment(ref _chunksDeduplicated);
+        VaultMetrics.BackupChunk(isNew: false, Node);
+        VaultMetrics.BackupBytesAdd("deduplicated", rawBytes, Node);
+    }
 
-    public void Stored(long packBytes) => Interlocked.Add(ref _bytesStored, packBytes);
+    public void Stored(long packBytes)
+    {
+        Interlocked.Add(ref _bytesStored, packBytes);
+        VaultMetrics.BackupBytesAdd("stored", packBytes, Node);
+    }
 
     public void Warn(string message)
     {
         Interlocked.Increment(ref _errors);
+        VaultMetrics.Error(Kind == JobKind.Restore ? "restore_file" : "backup_file", Node);
         if (_warnings.Count < MaxWarnings)
         {
             _warnings.Enqueue(message);

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Vault.Grains.Backup;
 using Vault.Grains.Chunks;
 using Vault.Grains.Node;
 using Vault.Grains.Restore;
+using Vault.Grains.Telemetry;
 using Vault.Peers;
 using Vault.Snapshots;
 using Vault.Storage;
@@ -54,8 +56,12 @@ public sealed class JobRunner(
         _jobs[record.Id] = record;
         Trim();
         var ct = record.Cancellation.Token;
+        VaultMetrics.JobStarted(record.Kind, record.Node);
         record.Completion = Task.Run(async () =>
         {
+            var clock = Stopwatch.StartNew();
+            using var activity = VaultTracing.Source.StartActivity(record.Kind == JobKind.Restore ? "vault.restore" : "vault.backup");
+            activity?.SetTag("vault.node", record.Node).SetTag("vault.job", record.Id.ToString()).SetTag("vault.snapshot", record.Snapshot?.ToString());
             try
             {
                 await run(ct);
@@ -67,13 +73,20 @@ public sealed class JobRunner(
             }
             catch (Exception e) when (e is VaultException or StorageException)
             {
-                _logger.LogError("{Kind} job {Job} failed: {Message}", record.Kind, record.Id, e.Message);
+                _logger.JobFailed(record.Kind, record.Id, e.Message);
+                VaultMetrics.Error(VaultMetrics.ErrorType(e), record.Node);
                 record.Fail(e.Message);
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "{Kind} job {Job} failed", record.Kind, record.Id);
+                _logger.JobCrashed(e, record.Kind, record.Id);
+                VaultMetrics.Error("unexpected", record.Node);
                 record.Fail($"{e.GetType().Name}: {e.Message}");
+            }
+            finally
+            {
+                VaultMetrics.JobFinished(record.Kind, record.Node, record.State, clock.Elapsed);
+                activity?.SetStatus(record.State == JobState.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error, record.Error);
             }
         }, CancellationToken.None);
         return record;

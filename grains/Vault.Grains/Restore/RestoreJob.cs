@@ -11,6 +11,7 @@ using Vault.Grains.Chunks;
 using Vault.Grains.FileSystem;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
+using Vault.Grains.Telemetry;
 using Vault.Peers;
 using Vault.Snapshots;
 using Vault.Storage;
@@ -107,8 +108,7 @@ public sealed class RestoreJob(
             record.TotalsKnown();
         }
 
-        logger.LogInformation("restore of {Snapshot} into {Target} done: {Files} files, {Bytes} bytes",
-            snapshot.Id, _target, record.Progress().FilesDone, record.Progress().BytesDone);
+        logger.RestoreDone(snapshot.Id, _target, record.Progress().FilesDone, record.Progress().BytesDone);
     }
 
     private bool Wanted(string snapshotPath, out bool wholeSubtree)
