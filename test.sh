@@ -25,11 +25,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 dotnet build Vault.sln -c "$configuration" -v quiet -nologo
 
 results=$(mktemp -d)
-status=0
-dotnet test Vault.sln -c "$configuration" --no-build -nologo \
-    --logger "trx" --results-directory "$results" \
-    --logger "console;verbosity=normal" 2>&1 | tee "$results/output.txt" | grep -E '^\s*(Failed|Passed!|Failed!|Skipped)|error' || true
-status=${PIPESTATUS[0]}
+set +e
+dotnet test Vault.sln -c "$configuration" --no-build -nologo --logger "trx" --results-directory "$results" > "$results/output.txt" 2>&1
+status=$?
+set -e
+# Failures with their messages, then each project's summary line.
+grep -E '^\s+Failed |^\s+(Error Message|Stack Trace):|^\s{3}[^ ]|(Passed|Failed)!\s+-' "$results/output.txt" | grep -vE '^\s+at ' | head -400 || true
 
 # One summary line over all projects, in the plain form CI reads.
 passed=0; failed=0; skipped=0
@@ -39,6 +40,7 @@ while read -r line; do
 done < <(grep -E '(Passed|Failed)!\s+-' "$results/output.txt")
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
-    echo "test.sh: FAILED (dotnet test exit $status)"
+    echo "test.sh: FAILED (dotnet test exit $status); full output in $results/output.txt"
+    tail -50 "$results/output.txt"
     exit 1
 fi

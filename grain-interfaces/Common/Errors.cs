@@ -33,3 +33,7 @@ public sealed class NotFoundException(string message) : VaultException(message);
 /// <summary>Stored data failed verification or is missing (pack hash, GCM tag, chunk id, malformed or hostile tree).</summary>
 [GenerateSerializer, Alias("vault.data-corruption")]
 public sealed class DataCorruptionException(string message) : VaultException(message);
+
+/// <summary>An index partition restarted before entries a backup relied on were saved; the backup must be run again.</summary>
+[GenerateSerializer, Alias("vault.index-restarted")]
+public sealed class IndexRestartedException(string message) : VaultException(message);

@@ -125,7 +125,8 @@ public sealed class BadDataTests(VaultClusterFixture cluster) : IDisposable
         using var pack = writer.Seal();
         await node.Packs.WriteAsync(pack.Id, pack.Bytes);
         var entries = pack.Entries.Select(e => new IndexEntry(e.Id, ChunkLocation.From(pack.Id, e))).ToArray();
-        await cluster.Grains.GetGrain<IChunkGrain>(id.Partition(node.Config.IndexPartitionBits)).AddAsync(entries);
+        var partition = cluster.Grains.GetGrain<IChunkGrain>(id.Partition(node.Config.IndexPartitionBits));
+        await partition.FlushAsync(await partition.AddAsync(entries));
         return id;
     }
 }

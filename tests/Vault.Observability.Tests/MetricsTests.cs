@@ -95,14 +95,10 @@ public sealed class MetricsTests(SiloFixture fixture)
     public async Task Metrics_Scrape_PassesPromtoolCheckMetrics()
     {
         var promtool = Tool.Promtool;
-        var clock = Stopwatch.StartNew();
         var body = await Silo.Http.GetStringAsync("/metrics");
-        var elapsed = clock.Elapsed;
         var result = await Tool.RunAsync(promtool, ["check", "metrics"], stdin: body);
         Assert.True(result.ExitCode == 0, $"promtool check metrics exited {result.ExitCode}:\n{result.Output}{result.Error}");
         Assert.Contains("# TYPE vault_storage_used_bytes gauge", body, StringComparison.Ordinal);
-        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"a scrape took {elapsed}");
-        Console.WriteLine($"scrape: {body.Length} bytes in {elapsed.TotalMilliseconds:F0} ms");
     }
 
     [Fact]

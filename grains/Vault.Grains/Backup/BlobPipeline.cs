@@ -22,7 +22,7 @@ namespace Vault.Grains.Backup;
 public sealed class BlobPipeline : IAsyncDisposable
 {
     private readonly VaultNode _node;
-    private readonly ChunkIndex _index;
+    private readonly IndexSession _index;
     private readonly JobRecord _record;
     private readonly CancellationTokenSource _cts;
     private readonly ConcurrentDictionary<ChunkId, byte> _claimed = new();
@@ -36,7 +36,7 @@ public sealed class BlobPipeline : IAsyncDisposable
     public BlobPipeline(VaultNode node, ChunkIndex index, JobRecord record, CancellationToken ct)
     {
         _node = node;
-        _index = index;
+        _index = index.BeginSession();
         _record = record;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var workers = node.Workers;
@@ -107,11 +107,12 @@ public sealed class BlobPipeline : IAsyncDisposable
         await SubmitAsync(id, kind, copy, bytes.Length);
     }
 
-    /// <summary>Flushes everything: on return every submitted blob is durable and indexed.</summary>
+    /// <summary>Flushes everything: on return every submitted blob is durable, and every index entry the blobs rely on is saved.</summary>
     public async Task CompleteAsync()
     {
         _plain.Writer.TryComplete();
         await AwaitStagesAsync();
+        await _index.FlushAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -11,14 +11,17 @@ public sealed class ChunkPartitionState
 }
 
 /// <summary>
-/// One partition of the chunk index, in memory, persisted. Entries are only ever added for
-/// chunks whose packs are already durable, so a hit is always safe to deduplicate against.
+/// One partition of the chunk index, in memory, persisted on flush (and on deactivation).
+/// Entries are only ever added for chunks whose packs are already durable, so a hit is always
+/// safe to deduplicate against; a backup flushes every partition it used before it commits.
 /// The first location recorded for an id wins; a later duplicate is left for GC.
 /// </summary>
 public sealed class ChunkGrain(
     [PersistentState("index", VaultStorage.Index)] IPersistentState<ChunkPartitionState> state) : Grain, IChunkGrain
 {
     private readonly Dictionary<ChunkId, ChunkLocation> _map = [];
+    private readonly Guid _incarnation = Guid.NewGuid();
+    private bool _dirty;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -30,8 +33,17 @@ public sealed class ChunkGrain(
         return Task.CompletedTask;
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            await state.WriteStateAsync(cancellationToken);
+            _dirty = false;
+        }
+    }
+
     [ReadOnly]
-    public Task<ChunkLocation?[]> LookupAsync(ChunkId[] ids)
+    public Task<IndexLookup> LookupAsync(ChunkId[] ids)
     {
         var result = new ChunkLocation?[ids.Length];
         for (var i = 0; i < ids.Length; i++)
@@ -42,24 +54,35 @@ public sealed class ChunkGrain(
             }
         }
 
-        return Task.FromResult(result);
+        return Task.FromResult(new IndexLookup(_incarnation, result));
     }
 
-    public async Task AddAsync(IndexEntry[] entries)
+    public Task<Guid> AddAsync(IndexEntry[] entries)
     {
-        var added = false;
         foreach (var e in entries)
         {
             if (_map.TryAdd(e.Id, e.Location))
             {
                 state.State.Entries.Add(e);
-                added = true;
+                _dirty = true;
             }
         }
 
-        if (added)
+        return Task.FromResult(_incarnation);
+    }
+
+    public async Task FlushAsync(Guid incarnation)
+    {
+        if (incarnation != _incarnation)
+        {
+            throw new IndexRestartedException(
+                $"index partition {this.GetPrimaryKeyLong()} restarted before the entries a backup relied on were saved; run the backup again");
+        }
+
+        if (_dirty)
         {
             await state.WriteStateAsync();
+            _dirty = false;
         }
     }
 
