@@ -31,12 +31,14 @@ public sealed class BackupJob(
     ILogger logger)
 {
     private const int MaxOutstandingDirectories = 512;
+    private const int ReadersPerWorker = 4;
     private readonly Chunker _chunker = new(node.Config.Chunker, node.Keys.GearTable);
     private readonly Excludes _excludes = new(request.Excludes);
     private readonly string _dataDir = node.DataDir;
     private readonly Channel<FileWork> _files = Channel.CreateBounded<FileWork>(new BoundedChannelOptions(64) { SingleWriter = true });
     private long _directories;
     private int _outstanding;
+    private readonly SemaphoreSlim _largeFiles = new(node.Workers);
     private BlobPipeline _pipeline = null!;
 
     public async Task RunAsync(CancellationToken ct)
@@ -53,7 +55,9 @@ public sealed class BackupJob(
         await using var pipeline = new BlobPipeline(node, index, record, ct);
         _pipeline = pipeline;
         var token = pipeline.Token;
-        var workers = Enumerable.Range(0, node.Workers).Select(_ => Task.Run(() => FileWorkerAsync(token), token)).ToArray();
+        // Readers mostly wait (disk, index lookups); several per core keep small files flowing.
+        // Large files take a slot of their own, so their 16 MiB buffers stay few.
+        var workers = Enumerable.Range(0, node.Workers * ReadersPerWorker).Select(_ => Task.Run(() => FileWorkerAsync(token), token)).ToArray();
         ChunkId root;
         try
         {
@@ -332,15 +336,13 @@ public sealed class BackupJob(
 
     private async Task FileWorkerAsync(CancellationToken ct)
     {
-        var max = node.Config.Chunker.MaxSize;
-        var buffer = Buffers.Pool.Rent(2 * max);
         try
         {
             await foreach (var work in _files.Reader.ReadAllAsync(ct))
             {
                 try
                 {
-                    work.Done.TrySetResult(await BackupFileAsync(work, buffer, ct));
+                    work.Done.TrySetResult(await BackupFileAsync(work, ct));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -357,7 +359,6 @@ public sealed class BackupJob(
         }
         finally
         {
-            Buffers.Pool.Return(buffer);
             // Fail anything still queued so that no directory waits forever.
             while (_files.Reader.TryRead(out var left))
             {
@@ -366,11 +367,37 @@ public sealed class BackupJob(
         }
     }
 
-    private async Task<FileResult> BackupFileAsync(FileWork work, byte[] buffer, CancellationToken ct)
+    private async Task<FileResult> BackupFileAsync(FileWork work, CancellationToken ct)
     {
         var max = node.Config.Chunker.MaxSize;
         using var handle = File.OpenHandle(work.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
         var before = Native.Stat(handle, work.Path);
+        // Reads stop at the size seen here, so a buffer one byte larger holds a small file whole;
+        // a large one streams through twice the largest chunk.
+        var large = before.Size >= max;
+        if (large)
+        {
+            await _largeFiles.WaitAsync(ct);
+        }
+
+        var buffer = Buffers.Pool.Rent(large ? 2 * max : (int)before.Size + 1);
+        try
+        {
+            return await ReadFileAsync(work, handle, before, buffer, ct);
+        }
+        finally
+        {
+            Buffers.Pool.Return(buffer);
+            if (large)
+            {
+                _largeFiles.Release();
+            }
+        }
+    }
+
+    private async Task<FileResult> ReadFileAsync(FileWork work, Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileStat before, byte[] buffer, CancellationToken ct)
+    {
+        var max = node.Config.Chunker.MaxSize;
         var ids = new List<ChunkId>();
         var cuts = new List<(int Start, int Length, ChunkId Id)>();
         long offset = 0;
