@@ -33,3 +33,11 @@ public sealed class NotFoundException(string message) : VaultException(message);
 /// <summary>Stored data failed verification or is missing (pack hash, GCM tag, chunk id, malformed or hostile tree).</summary>
 [GenerateSerializer, Alias("vault.data-corruption")]
 public sealed class DataCorruptionException(string message) : VaultException(message);
+
+/// <summary>A failover request cannot be carried out in the current state (primary healthy, no eligible replica, a failover running...). The message says why.</summary>
+[GenerateSerializer, Alias("vault.failover-refused")]
+public sealed class FailoverRefusedException(string message) : VaultException(message);
+
+/// <summary>The named failover service is not configured.</summary>
+[GenerateSerializer, Alias("vault.failover-service-not-found")]
+public sealed class FailoverServiceNotFoundException(string message) : VaultException(message);

@@ -133,6 +133,8 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
 
     public List<BackupRequest> Backups { get; } = [];
 
+    public Task<ProbeResult> ProbeAsync(ProbeRequest request) => Task.FromResult(new ProbeResult(node, true, null, 0));
+
     public List<RestoreRequest> Restores { get; } = [];
 
     public List<JobId> Cancelled { get; } = [];
