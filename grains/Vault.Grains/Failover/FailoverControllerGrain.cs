@@ -20,6 +20,7 @@ public sealed class FailoverControllerGrain(
     FailoverSteps steps,
     FailoverMetrics metrics,
     IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     ILogger<FailoverControllerGrain> logger) : Grain, IFailoverControllerGrain, IRemindable
 {
     private readonly Dictionary<string, NodeObservation> _observed = new(StringComparer.Ordinal);
@@ -41,7 +42,7 @@ public sealed class FailoverControllerGrain(
             if (S.Phase != FailoverPhase.Monitoring)
             {
                 FailoverLog.Resuming(logger, Service, S.Epoch, S.Phase);
-                Audit("decision", "resuming on silo " + RuntimeIdentity, "info", 0);
+                Audit("decision", $"resuming epoch {S.Epoch} in {S.Phase} on silo {silo.Name}", "info", 0);
             }
         }
     }
@@ -300,6 +301,7 @@ public sealed class FailoverControllerGrain(
         S.Phase = t.To;
         S.Kind = kind;
         S.Target = target;
+        S.OldPrimary = S.Primary;
         S.Attempts = 0;
         S.Degraded = false;
         S.LastError = null;
@@ -315,7 +317,7 @@ public sealed class FailoverControllerGrain(
         while (S.Phase != FailoverPhase.Monitoring && !S.Halted && S.Spec is { } spec)
         {
             var phase = S.Phase;
-            var run = new FailoverRun(Service, spec, S.Kind ?? FailoverKind.Failover, S.Epoch, S.Primary!, S.Target!);
+            var run = new FailoverRun(Service, spec, S.Kind ?? FailoverKind.Failover, S.Epoch, S.OldPrimary ?? S.Primary!, S.Target!);
             var clock = Stopwatch.StartNew();
             FailoverEvent e;
             string message;
@@ -347,8 +349,11 @@ public sealed class FailoverControllerGrain(
 
             if (phase == FailoverPhase.Promoting && e == FailoverEvent.StepSucceeded)
             {
-                S.Fenced.RemoveAll(f => f.Node == S.Target || f.Node == S.Primary);
-                S.Fenced.Add(new FencedNode(S.Primary!, S.Epoch, DateTimeOffset.UtcNow, false, null));
+                S.Fenced.RemoveAll(f => f.Node == run.Target || f.Node == run.OldPrimary);
+                if (run.Kind == FailoverKind.Failover)
+                {
+                    S.Fenced.Add(new FencedNode(run.OldPrimary, S.Epoch, DateTimeOffset.UtcNow, false, null));
+                }
                 S.Primary = S.Target;
                 _failures = 0;
                 _primaryPosition = null;
@@ -488,6 +493,6 @@ public sealed class FailoverControllerGrain(
         return new FailoverStatus(Service, spec?.Engine ?? FailoverEngine.PostgreSql, spec is not null, spec?.Mode ?? FailoverMode.Automatic, S.Paused,
             S.Phase, S.Phase == FailoverPhase.Monitoring ? null : S.Kind, S.Halted, S.Epoch, S.Primary ?? "", S.Phase == FailoverPhase.Monitoring ? null : S.Target,
             _failures, _observed.Values.OrderBy(o => o.Node, StringComparer.Ordinal).ToList(), S.Fenced.ToList(),
-            S.Halted ? $"halted in {S.Phase}: {S.LastError}" : _blocker, S.LastError, S.LastFailover, RuntimeIdentity);
+            S.Halted ? $"halted in {S.Phase}: {S.LastError}" : _blocker, S.LastError, S.LastFailover, silo.Name);
     }
 }

@@ -47,6 +47,9 @@ public sealed class FailoverControllerState
 
     [Id(15)] public bool Degraded { get; set; }
 
+    /// <summary>The primary the running failover moves away from.</summary>
+    [Id(16)] public string? OldPrimary { get; set; }
+
     public void Add(FailoverAuditEntry entry)
     {
         Audit.Add(entry);

@@ -152,9 +152,17 @@ public sealed class PostgresEngine : IReplicationEngine
     internal static NodeObservation Unreachable(ServerEndpoint server, Exception e) =>
         new(server.Name, false, NodeRole.Unknown, null, null, null, false, Describe(e), DateTimeOffset.UtcNow);
 
+    /// <summary>A one-line reason for the audit: the message and its cause, without client-library diagnostics dumps.</summary>
     internal static string Describe(Exception e)
     {
+        if (e is OperationCanceledException)
+        {
+            return "timed out";
+        }
+
         var inner = e.InnerException is { } i && i.Message != e.Message ? $" ({i.Message})" : "";
-        return e is OperationCanceledException ? "timed out" : e.Message + inner;
+        var text = e.Message + inner;
+        var dump = text.IndexOf(", inst: ", StringComparison.Ordinal);
+        return dump > 0 ? text[..dump] : text.Length > 300 ? text[..300] + "…" : text;
     }
 }
