@@ -454,6 +454,11 @@ public sealed class FailoverControllerGrain(
 
     private async Task TryNotifyAsync(FailoverRun run, string eventName, string message)
     {
+        if (run.Spec.Webhooks.Count == 0)
+        {
+            return;
+        }
+
         try
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -162,7 +162,9 @@ public sealed class PostgresEngine : IReplicationEngine
 
         var inner = e.InnerException is { } i && i.Message != e.Message ? $" ({i.Message})" : "";
         var text = e.Message + inner;
-        var dump = text.IndexOf(", inst: ", StringComparison.Ordinal);
+        // StackExchange.Redis appends its connection diagnostics after the cause: keep "operation: X; cause".
+        var semicolon = text.IndexOf("; ", StringComparison.Ordinal);
+        var dump = semicolon > 0 ? text.IndexOf(", ", semicolon, StringComparison.Ordinal) : -1;
         return dump > 0 ? text[..dump] : text.Length > 300 ? text[..300] + "…" : text;
     }
 }
