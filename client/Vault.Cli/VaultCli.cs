@@ -11,7 +11,7 @@ public static class VaultCli
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliEnvironment environment, CancellationToken cancellationToken = default)
     {
         var root = BuildRootCommand(environment);
-        var parse = root.Parse(args);
+        var parse = root.Parse(FailoverCommand.RewriteArguments(args));
         if (parse.Action is ParseErrorAction)
         {
             foreach (var error in parse.Errors)

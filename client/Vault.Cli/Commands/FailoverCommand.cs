@@ -7,6 +7,25 @@ namespace Vault.Cli.Commands;
 /// <summary><c>vault failover status|history|switchover|failover|pause|resume</c></summary>
 public static class FailoverCommand
 {
+    /// <summary>
+    /// The name of the operator failover subcommand. System.CommandLine cannot hold a subcommand named like its
+    /// parent, so `vault failover failover` is rewritten to it before parsing (<see cref="RewriteArguments"/>).
+    /// </summary>
+    public const string PromoteName = "promote";
+
+    /// <summary>`failover failover ...` → `failover promote ...`; everything else unchanged.</summary>
+    public static IReadOnlyList<string> RewriteArguments(IReadOnlyList<string> args)
+    {
+        var list = args.ToList();
+        var i = list.IndexOf("failover");
+        if (i >= 0 && i + 1 < list.Count && list[i + 1] == "failover")
+        {
+            list[i + 1] = PromoteName;
+        }
+
+        return list;
+    }
+
     public static Command Create(GlobalOptions globals)
     {
         var command = new Command("failover", "Failover controllers of the protected databases (PostgreSQL, MariaDB/MySQL, Redis)");
@@ -100,7 +119,7 @@ public static class FailoverCommand
         var to = new Option<string>("--to") { Description = "The replica to promote (default: the best eligible one)", HelpName = "REPLICA" };
         var force = new Option<bool>("--force") { Description = "Promote even if the primary answers, the replica is beyond the lag limit, or the block period runs (audited)" };
         var reason = new Option<string>("--reason") { Description = "Recorded in the audit trail" };
-        var command = new Command("failover", "Fail over now: fence the primary, promote a replica, move traffic and DNS") { service, to, force, reason };
+        var command = new Command(PromoteName, "Fail over now: fence the primary, promote a replica, move traffic and DNS ('vault failover failover' is the same)") { service, to, force, reason };
         command.SetAction((parse, ct) => globals.RunAsync(parse, ct, async context =>
         {
             var status = await context.Client.FailoverAsync(new FailoverRequest
