@@ -186,7 +186,8 @@ public sealed class FailoverControllerGrain(
             _primaryPosition = primary.Position;
             foreach (var r in seen.Where(o => o.Node != S.Primary && o.Reachable))
             {
-                _healthyLag[r.Node] = r.LagSeconds;
+                // A replica at the primary's position is 0 s behind, whatever its engine's idle clock says.
+                _healthyLag[r.Node] = r.Position is { } q && q >= primary.Position ? 0 : r.LagSeconds;
             }
         }
         else
