@@ -11,7 +11,7 @@ public static class VaultCli
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliEnvironment environment, CancellationToken cancellationToken = default)
     {
         var root = BuildRootCommand(environment);
-        var parse = root.Parse(args);
+        var parse = root.Parse(FailoverCommand.RewriteArguments(args));
         if (parse.Action is ParseErrorAction)
         {
             foreach (var error in parse.Errors)
@@ -57,6 +57,7 @@ public static class VaultCli
         root.Subcommands.Add(LsCommand.Create(globals));
         root.Subcommands.Add(RestoreCommand.Create(globals));
         root.Subcommands.Add(StatusCommand.Create(globals));
+        root.Subcommands.Add(FailoverCommand.Create(globals));
         return root;
     }
 }

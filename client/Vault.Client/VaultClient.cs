@@ -198,6 +198,34 @@ public sealed class VaultClient : IDisposable
     public Task<GetStatusResponse> GetStatusAsync(CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
 
+    /// <summary>The failover controller of one service, or of every configured service when <paramref name="service"/> is empty.</summary>
+    public async Task<IReadOnlyList<FailoverStatus>> GetFailoverStatusAsync(string service = "", CancellationToken cancellationToken = default) =>
+        (await CallAsync(() => _client.GetFailoverStatusAsync(new GetFailoverStatusRequest { Service = service }, cancellationToken: cancellationToken).ResponseAsync,
+            idempotent: true, cancellationToken)).Services;
+
+    /// <summary>A service's failover audit trail, oldest first; <paramref name="limit"/> newest entries (0 = all kept).</summary>
+    public async Task<IReadOnlyList<FailoverAuditEntry>> GetFailoverHistoryAsync(string service, int limit = 0, CancellationToken cancellationToken = default) =>
+        (await CallAsync(() => _client.GetFailoverHistoryAsync(new GetFailoverHistoryRequest { Service = service, Limit = limit }, cancellationToken: cancellationToken).ResponseAsync,
+            idempotent: true, cancellationToken)).Entries;
+
+    /// <summary>Planned switchover; returns once the steps finished or halted. Never retried (not idempotent).</summary>
+    public Task<FailoverStatus> SwitchoverAsync(SwitchoverRequest request, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.SwitchoverAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
+    /// <summary>Operator failover (with <c>Force</c> to override the healthy-primary, lag and block-period checks).</summary>
+    public Task<FailoverStatus> FailoverAsync(FailoverRequest request, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.FailoverAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
+    /// <summary>Stops automatic failover of a service (monitoring continues).</summary>
+    public Task<FailoverStatus> PauseFailoverAsync(string service, string operatorName = "", CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.PauseFailoverAsync(new PauseFailoverRequest { Service = service, Operator = operatorName }, cancellationToken: cancellationToken).ResponseAsync,
+            idempotent: true, cancellationToken);
+
+    /// <summary>Resumes automatic failover of a service and retries a halted step.</summary>
+    public Task<FailoverStatus> ResumeFailoverAsync(string service, string operatorName = "", CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.ResumeFailoverAsync(new ResumeFailoverRequest { Service = service, Operator = operatorName }, cancellationToken: cancellationToken).ResponseAsync,
+            idempotent: false, cancellationToken);
+
     /// <summary>Closes the channel when this client created it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();
 

@@ -24,14 +24,14 @@ public static class GatewayErrors
         return exception switch
         {
             RpcException rpc => (rpc.Status, false),
-            SnapshotNotFoundException or JobNotFoundException or NotFoundException
+            SnapshotNotFoundException or JobNotFoundException or NotFoundException or FailoverServiceNotFoundException
                 => (new Status(StatusCode.NotFound, exception.Message), false),
             AmbiguousSnapshotException or InvalidRequestException or InvalidTreeException or InvalidConfigurationException
                 => (new Status(StatusCode.InvalidArgument, exception.Message), false),
             FormatException
                 => (new Status(StatusCode.InvalidArgument, exception.Message), false),
             CorruptDataException or DataCorruptionException => (new Status(StatusCode.DataLoss, exception.Message), false),
-            WrongPasswordException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
+            WrongPasswordException or FailoverRefusedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
             OperationCanceledException => (new Status(StatusCode.Cancelled, "the operation was cancelled"), false),
             VaultException or StorageException => (new Status(StatusCode.Internal, exception.Message), true),
             _ => (new Status(StatusCode.Internal, InternalMessage), true),

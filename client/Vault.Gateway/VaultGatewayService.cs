@@ -11,7 +11,7 @@ namespace Vault.Gateway;
 /// The gRPC (and, through JSON transcoding, REST) face of the cluster: validates requests, calls grains,
 /// maps the answers. Exceptions are left to <see cref="ExceptionInterceptor"/>.
 /// </summary>
-public sealed class VaultGatewayService(IGrainFactory grains, IOptions<GatewayOptions> options) : V1.VaultService.VaultServiceBase
+public sealed partial class VaultGatewayService(IGrainFactory grains, IOptions<GatewayOptions> options) : V1.VaultService.VaultServiceBase
 {
     private static readonly TimeSpan _minimumWatchInterval = TimeSpan.FromMilliseconds(50);
 

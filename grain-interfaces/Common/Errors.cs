@@ -37,3 +37,11 @@ public sealed class DataCorruptionException(string message) : VaultException(mes
 /// <summary>An index partition restarted before entries a backup relied on were saved; the backup must be run again.</summary>
 [GenerateSerializer, Alias("vault.index-restarted")]
 public sealed class IndexRestartedException(string message) : VaultException(message);
+
+/// <summary>A failover request cannot be carried out in the current state (primary healthy, no eligible replica, a failover running...). The message says why.</summary>
+[GenerateSerializer, Alias("vault.failover-refused")]
+public sealed class FailoverRefusedException(string message) : VaultException(message);
+
+/// <summary>The named failover service is not configured.</summary>
+[GenerateSerializer, Alias("vault.failover-service-not-found")]
+public sealed class FailoverServiceNotFoundException(string message) : VaultException(message);

@@ -81,6 +81,19 @@ public sealed record FileEntryInfo(
     uint Uid,
     uint Gid);
 
+/// <summary>Asks a node whether it can reach and use a replicated server (a failover observer's vote).</summary>
+[GenerateSerializer, Immutable, Alias("vault.probe-request")]
+public sealed record ProbeRequest(
+    Vault.Failover.FailoverEngine Engine,
+    string Host,
+    int Port,
+    string? User,
+    Vault.Failover.SecretReference? Password,
+    TimeSpan Timeout);
+
+[GenerateSerializer, Immutable, Alias("vault.probe-result")]
+public sealed record ProbeResult(string Observer, bool Reachable, string? Error, double DurationMs);
+
 /// <summary>
 /// One node (key: its stable node id), placed on the silo that advertises that id. The only code
 /// that touches that node's disk: its pack store and its backup and restore jobs.
@@ -104,5 +117,8 @@ public interface IPeerGrain : IGrainWithStringKey
     /// The entries of a snapshot at and below <paramref name="path"/> (absolute, "/" = root), depth first;
     /// only the direct children when <paramref name="recursive"/> is false.
     /// </summary>
+    /// <summary>Connects from this node to a replicated server and runs a trivial query (a failover observer's check).</summary>
+    Task<ProbeResult> ProbeAsync(ProbeRequest request);
+
     IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, CancellationToken cancellationToken = default);
 }

@@ -39,7 +39,8 @@ public static partial class VaultNodeHosting
         CheckArguments(args);
         builder.Configuration.AddCommandLine(args, Switches);
         var options = Bind(builder.Configuration);
-        var errors = options.Validate().ToList();
+        var failover = FailoverSection.Bind(builder.Configuration);
+        var errors = options.Validate().Concat(failover.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new StartupException(string.Join(Environment.NewLine, errors));
@@ -64,8 +65,11 @@ public static partial class VaultNodeHosting
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
             silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
             silo.AddVaultDashboard(builder.Configuration);
+            silo.UseInMemoryReminderService();
+            builder.AddVaultFailoverNode(silo, failover);
         });
         builder.AddVaultTelemetry(node);
+        builder.Services.AddHostedService<FailoverStartup>();
         builder.Services.AddVaultHealth(node);
         builder.Services.AddVaultGateway(builder.Configuration);
         builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>

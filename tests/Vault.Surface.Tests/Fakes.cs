@@ -15,6 +15,8 @@ public sealed class FakeGrainFactory : IGrainFactory
 
     public ConcurrentDictionary<string, FakePeer> Peers { get; } = new();
 
+    public ConcurrentDictionary<string, FakeFailoverController> Controllers { get; } = new();
+
     public FakePeer Peer(string node) => Peers.GetOrAdd(node, n => new FakePeer(n, Catalog));
 
     TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix)
@@ -22,6 +24,8 @@ public sealed class FakeGrainFactory : IGrainFactory
         object grain = typeof(TGrainInterface) == typeof(ISnapshotCatalogGrain)
             ? primaryKey == "default" ? Catalog : throw new InvalidOperationException($"unexpected catalog key {primaryKey}")
             : typeof(TGrainInterface) == typeof(IPeerGrain) ? Peer(primaryKey)
+            : typeof(TGrainInterface) == typeof(Vault.Failover.IFailoverControllerGrain) ? Controllers.GetOrAdd(primaryKey, k => new FakeFailoverController(k, false))
+            : typeof(TGrainInterface) == typeof(Vault.Failover.IFailoverRegistryGrain) ? new FakeFailoverRegistry(this)
             : throw new NotSupportedException(typeof(TGrainInterface).Name);
         return (TGrainInterface)grain;
     }
@@ -133,6 +137,8 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
 
     public List<BackupRequest> Backups { get; } = [];
 
+    public Task<ProbeResult> ProbeAsync(ProbeRequest request) => Task.FromResult(new ProbeResult(node, true, null, 0));
+
     public List<RestoreRequest> Restores { get; } = [];
 
     public List<JobId> Cancelled { get; } = [];
@@ -238,5 +244,60 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
             SnapshotState.Committed, errors > 0);
         catalog.AddAsync(snapshot);
         return job with { State = JobState.Succeeded, Finished = finished, Progress = progress, Snapshot = snapshot.Id, Warnings = warnings };
+    }
+}
+
+public sealed class FakeFailoverRegistry(FakeGrainFactory grains) : Vault.Failover.IFailoverRegistryGrain
+{
+    public Task AddAsync(string service) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<string>> ListAsync() =>
+        Task.FromResult<IReadOnlyList<string>>(grains.Controllers.Where(c => c.Value.Configured).Select(c => c.Key).Order(StringComparer.Ordinal).ToList());
+}
+
+/// <summary>A controller that records commands; <see cref="RefuseWith"/> makes failover and switchover refuse.</summary>
+public sealed class FakeFailoverController(string service, bool configured) : Vault.Failover.IFailoverControllerGrain
+{
+    public bool Configured { get; set; } = configured;
+
+    public string? RefuseWith { get; set; }
+
+    public List<Vault.Failover.FailoverCommand> Commands { get; } = [];
+
+    public Vault.Failover.FailoverStatus Status { get; set; } = new(service, Vault.Failover.FailoverEngine.PostgreSql, configured, Vault.Failover.FailoverMode.Automatic,
+        false, Vault.Failover.FailoverPhase.Monitoring, null, false, 2, "pg1", null, 0,
+        [new("pg1", true, Vault.Failover.NodeRole.Primary, 1000, null, 0, false, null, DateTimeOffset.UnixEpoch),
+         new("pg2", true, Vault.Failover.NodeRole.Replica, 900, 100, 0.5, true, null, DateTimeOffset.UnixEpoch)],
+        [], null, null, null, "silo-1");
+
+    public Task ConfigureAsync(Vault.Failover.FailoverServiceSpec spec) => Task.CompletedTask;
+
+    public Task<Vault.Failover.FailoverStatus> GetStatusAsync() => Task.FromResult(Status with { Configured = Configured });
+
+    public Task<IReadOnlyList<Vault.Failover.FailoverAuditEntry>> GetHistoryAsync(int limit) => Task.FromResult<IReadOnlyList<Vault.Failover.FailoverAuditEntry>>(
+        [new(DateTimeOffset.UnixEpoch, 2, "decision", Vault.Failover.FailoverPhase.Fencing, "failover from pg0 to pg1", "ok", 0)]);
+
+    public Task<Vault.Failover.FailoverStatus> SwitchoverAsync(Vault.Failover.FailoverCommand command) => ActAsync(command);
+
+    public Task<Vault.Failover.FailoverStatus> FailoverAsync(Vault.Failover.FailoverCommand command) => ActAsync(command);
+
+    public Task<Vault.Failover.FailoverStatus> PauseAsync(string operatorName) => Task.FromResult(Status = Status with { Paused = true });
+
+    public Task<Vault.Failover.FailoverStatus> ResumeAsync(string operatorName) => Task.FromResult(Status = Status with { Paused = false });
+
+    private Task<Vault.Failover.FailoverStatus> ActAsync(Vault.Failover.FailoverCommand command)
+    {
+        if (!Configured)
+        {
+            throw new FailoverServiceNotFoundException($"failover service '{service}' is not configured");
+        }
+
+        if (RefuseWith is not null)
+        {
+            throw new FailoverRefusedException(RefuseWith);
+        }
+
+        Commands.Add(command);
+        return Task.FromResult(Status = Status with { Primary = command.To ?? "pg2", Epoch = Status.Epoch + 1 });
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 using Vault.Grains.Backup;
 using Vault.Grains.FileSystem;
@@ -90,6 +91,9 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees) :
         var free = new DriveInfo(node.DataDir).AvailableFreeSpace;
         return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, count, used, free, jobs.Running));
     }
+
+    public Task<ProbeResult> ProbeAsync(ProbeRequest request) =>
+        ServiceProvider.GetRequiredService<Failover.NodeProbe>().ProbeAsync(NodeId, request);
 
     public async IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

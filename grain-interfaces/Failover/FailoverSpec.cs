@@ -1,0 +1,160 @@
+namespace Vault.Failover;
+
+// The configuration of one protected service. Bound from Vault:Failover:Services:<name> at start
+// (appsettings, Vault__Failover__… environment, command line) or sent through the API; validated
+// before use (FailoverSpecValidator). Secrets are never part of it: only the names of the files or
+// environment variables that hold them, read on the silo that needs them.
+
+public enum FailoverEngine
+{
+    PostgreSql = 0,
+    MySql = 1,
+    Redis = 2,
+}
+
+public enum FailoverMode
+{
+    /// <summary>Detects, decides and acts.</summary>
+    Automatic = 0,
+
+    /// <summary>Detects and alerts; only an operator's failover or switchover acts.</summary>
+    ManualOnly = 1,
+
+    /// <summary>Only monitors (no alerts, no automatic action).</summary>
+    Paused = 2,
+}
+
+/// <summary>Where a secret comes from: a file (its first line) or an environment variable of the silo.</summary>
+[GenerateSerializer, Alias("vault.failover-secret")]
+public sealed class SecretReference
+{
+    [Id(0)] public string? File { get; set; }
+
+    [Id(1)] public string? Env { get; set; }
+
+    public bool IsSet => !string.IsNullOrEmpty(File) || !string.IsNullOrEmpty(Env);
+
+    public override string ToString() => !string.IsNullOrEmpty(File) ? $"file {File}" : !string.IsNullOrEmpty(Env) ? $"env {Env}" : "none";
+}
+
+[GenerateSerializer, Alias("vault.failover-node")]
+public sealed class FailoverNodeSpec
+{
+    /// <summary>Name used in status, audit and metrics; default "host:port".</summary>
+    [Id(0)] public string Name { get; set; } = "";
+
+    [Id(1)] public string Host { get; set; } = "127.0.0.1";
+
+    [Id(2)] public int Port { get; set; }
+
+    /// <summary>Higher is preferred among equally fresh replicas; 0 = never promote.</summary>
+    [Id(3)] public int Priority { get; set; } = 100;
+
+    /// <summary>The HAProxy server of this node in <see cref="TrafficSpec.Backend"/>; default: the node name.</summary>
+    [Id(4)] public string? HaproxyServer { get; set; }
+
+    /// <summary>The DNS record value while this node is primary (address for A/AAAA, name for CNAME); default: the host.</summary>
+    [Id(5)] public string? DnsValue { get; set; }
+
+    /// <summary>Per-node credentials; default: the service's.</summary>
+    [Id(6)] public string? User { get; set; }
+
+    [Id(7)] public SecretReference? Password { get; set; }
+
+    public string Endpoint => $"{Host}:{Port}";
+}
+
+/// <summary>The HAProxy that carries the service's client traffic.</summary>
+[GenerateSerializer, Alias("vault.failover-traffic")]
+public sealed class TrafficSpec
+{
+    /// <summary>The runtime API ("stats socket ipv4@host:port level admin") as host:port.</summary>
+    [Id(0)] public string RuntimeApi { get; set; } = "";
+
+    [Id(1)] public string Backend { get; set; } = "";
+
+    [Id(2)] public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>The DNS name clients use, updated by RFC 2136 with TSIG.</summary>
+[GenerateSerializer, Alias("vault.failover-dns")]
+public sealed class DnsSpec
+{
+    [Id(0)] public string Zone { get; set; } = "";
+
+    /// <summary>Fully qualified record name, e.g. db.example.com.</summary>
+    [Id(1)] public string Name { get; set; } = "";
+
+    /// <summary>A, AAAA or CNAME.</summary>
+    [Id(2)] public string Type { get; set; } = "A";
+
+    [Id(3)] public int Ttl { get; set; } = 30;
+
+    /// <summary>The primary master that accepts updates, host:port.</summary>
+    [Id(4)] public string Server { get; set; } = "";
+
+    [Id(5)] public string TsigKeyName { get; set; } = "";
+
+    /// <summary>The base64 TSIG secret (hmac-sha256).</summary>
+    [Id(6)] public SecretReference TsigSecret { get; set; } = new();
+
+    /// <summary>Every nameserver (host:port) that must answer the new value before the step completes; default: the server.</summary>
+    [Id(7)] public List<string> Nameservers { get; set; } = [];
+
+    [Id(8)] public TimeSpan PropagationTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+[GenerateSerializer, Alias("vault.failover-webhook")]
+public sealed class WebhookSpec
+{
+    [Id(0)] public string Url { get; set; } = "";
+
+    /// <summary>HMAC-SHA256 key for the X-Vault-Signature header.</summary>
+    [Id(1)] public SecretReference Secret { get; set; } = new();
+}
+
+[GenerateSerializer, Alias("vault.failover-service")]
+public sealed class FailoverServiceSpec
+{
+    [Id(0)] public FailoverEngine Engine { get; set; }
+
+    /// <summary>The node that is primary when the controller first starts; afterwards the controller's state decides.</summary>
+    [Id(1)] public FailoverNodeSpec Primary { get; set; } = new();
+
+    [Id(2)] public List<FailoverNodeSpec> Replicas { get; set; } = [];
+
+    [Id(3)] public string? User { get; set; }
+
+    [Id(4)] public SecretReference? Password { get; set; }
+
+    [Id(5)] public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Time allowed to one check (connect + query).</summary>
+    [Id(6)] public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Consecutive failed checks before the primary is suspected dead (and observers are asked).</summary>
+    [Id(7)] public int FailureThreshold { get; set; } = 3;
+
+    [Id(8)] public long MaxLagBytes { get; set; } = 16 * 1024 * 1024;
+
+    [Id(9)] public TimeSpan MaxLagTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Id(10)] public FailoverMode Mode { get; set; } = FailoverMode.Automatic;
+
+    /// <summary>No automatic failover within this time of the previous one (anti-flap).</summary>
+    [Id(11)] public TimeSpan BlockPeriod { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Id(12)] public TrafficSpec? Traffic { get; set; }
+
+    [Id(13)] public DnsSpec? Dns { get; set; }
+
+    [Id(14)] public List<WebhookSpec> Webhooks { get; set; } = [];
+
+    /// <summary>Attempts of each action step before the failover halts for an operator.</summary>
+    [Id(15)] public int StepAttempts { get; set; } = 3;
+
+    /// <summary>Upper bound of a planned switchover's wait for zero lag.</summary>
+    [Id(16)] public TimeSpan SwitchoverCatchUpTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<FailoverNodeSpec> Nodes => Replicas.Prepend(Primary);
+}

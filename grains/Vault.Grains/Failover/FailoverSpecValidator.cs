@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net;
+using Vault.Failover;
+
+namespace Vault.Grains.Failover;
+
+/// <summary>Every rule of a service's failover configuration, with messages that name the key, its value and the rule.</summary>
+public static class FailoverSpecValidator
+{
+    public const string Section = "Vault:Failover:Services";
+
+    public static IReadOnlyList<string> Validate(string service, FailoverServiceSpec spec)
+    {
+        var errors = new List<string>();
+        var k = $"{Section}:{service}";
+        void Check(bool ok, string key, object? value, string rule)
+        {
+            if (!ok)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{k}:{key} is '{value}'; {rule}"));
+            }
+        }
+
+        Check(System.Text.RegularExpressions.Regex.IsMatch(service, "^[A-Za-z0-9._-]{1,64}$"), "(name)", service, "a service name must be 1–64 letters, digits, '.', '_' or '-'");
+        Check(Enum.IsDefined(spec.Engine), "Engine", spec.Engine, "must be PostgreSql, MySql or Redis");
+        Check(spec.CheckInterval >= TimeSpan.FromMilliseconds(100) && spec.CheckInterval <= TimeSpan.FromMinutes(1), "CheckInterval", spec.CheckInterval, "must be between 100 ms and 1 minute");
+        Check(spec.CheckTimeout >= TimeSpan.FromMilliseconds(100) && spec.CheckTimeout <= TimeSpan.FromSeconds(30), "CheckTimeout", spec.CheckTimeout, "must be between 100 ms and 30 s");
+        Check(spec.FailureThreshold is >= 1 and <= 100, "FailureThreshold", spec.FailureThreshold, "must be between 1 and 100");
+        Check(spec.MaxLagBytes >= 0, "MaxLagBytes", spec.MaxLagBytes, "must not be negative");
+        Check(spec.MaxLagTime >= TimeSpan.Zero, "MaxLagTime", spec.MaxLagTime, "must not be negative");
+        Check(spec.BlockPeriod >= TimeSpan.Zero, "BlockPeriod", spec.BlockPeriod, "must not be negative");
+        Check(spec.StepAttempts is >= 1 and <= 20, "StepAttempts", spec.StepAttempts, "must be between 1 and 20");
+        Check(spec.SwitchoverCatchUpTimeout > TimeSpan.Zero, "SwitchoverCatchUpTimeout", spec.SwitchoverCatchUpTimeout, "must be positive");
+        Check(spec.Replicas.Count > 0, "Replicas", spec.Replicas.Count, "at least one replica is needed to fail over to");
+
+        var nodes = spec.Nodes.Select((n, i) => (Node: n, Key: i == 0 ? "Primary" : $"Replicas:{i - 1}")).ToList();
+        foreach (var (node, key) in nodes)
+        {
+            Check(!string.IsNullOrWhiteSpace(node.Host), $"{key}:Host", node.Host, "must be a host name or address");
+            Check(node.Port is >= 1 and <= 65535, $"{key}:Port", node.Port, "must be a TCP port between 1 and 65535");
+            Check(node.Priority >= 0, $"{key}:Priority", node.Priority, "must not be negative (0 = never promote)");
+            CheckSecret(errors, $"{k}:{key}:Password", node.Password);
+        }
+
+        foreach (var dup in nodes.GroupBy(n => NameOf(n.Node)).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{k}: node name '{dup.Key}' is used by {string.Join(" and ", dup.Select(d => d.Key))}; names must be unique");
+        }
+
+        CheckSecret(errors, $"{k}:Password", spec.Password);
+        if (spec.Traffic is { } t)
+        {
+            Check(IsEndpoint(t.RuntimeApi), "Traffic:RuntimeApi", t.RuntimeApi, "must be host:port of HAProxy's runtime API (stats socket ipv4@…)");
+            Check(!string.IsNullOrWhiteSpace(t.Backend), "Traffic:Backend", t.Backend, "must name the HAProxy backend");
+            Check(t.Timeout > TimeSpan.Zero, "Traffic:Timeout", t.Timeout, "must be positive");
+        }
+
+        if (spec.Dns is { } d)
+        {
+            Check(d.Zone.Length > 0, "Dns:Zone", d.Zone, "must name the zone");
+            Check(d.Name.Length > 0 && Fqdn(d.Name).EndsWith("." + Fqdn(d.Zone), StringComparison.OrdinalIgnoreCase), "Dns:Name", d.Name, $"must be a name inside the zone '{d.Zone}'");
+            Check(d.Type is "A" or "AAAA" or "CNAME", "Dns:Type", d.Type, "must be A, AAAA or CNAME");
+            Check(d.Ttl is >= 0 and <= 86400, "Dns:Ttl", d.Ttl, "must be between 0 and 86400 seconds");
+            Check(IsEndpoint(d.Server), "Dns:Server", d.Server, "must be host:port of the primary nameserver");
+            Check(d.TsigKeyName.Length > 0, "Dns:TsigKeyName", d.TsigKeyName, "must name the TSIG key the zone allows updates with");
+            Check(d.TsigSecret.IsSet, "Dns:TsigSecret", d.TsigSecret, "must give File or Env holding the base64 secret");
+            CheckSecret(errors, $"{k}:Dns:TsigSecret", d.TsigSecret);
+            for (var i = 0; i < d.Nameservers.Count; i++)
+            {
+                Check(IsEndpoint(d.Nameservers[i]), $"Dns:Nameservers:{i}", d.Nameservers[i], "must be host:port");
+            }
+
+            Check(d.PropagationTimeout > TimeSpan.Zero, "Dns:PropagationTimeout", d.PropagationTimeout, "must be positive");
+            foreach (var (node, key) in nodes)
+            {
+                var value = DnsValueOf(node);
+                var ok = d.Type == "CNAME" ? value.Length > 0 : IPAddress.TryParse(value, out var ip) &&
+                    ip.AddressFamily == (d.Type == "A" ? System.Net.Sockets.AddressFamily.InterNetwork : System.Net.Sockets.AddressFamily.InterNetworkV6);
+                Check(ok, $"{key}:DnsValue", value, d.Type == "CNAME" ? "must be a host name" : $"must be an {(d.Type == "A" ? "IPv4" : "IPv6")} address for a {d.Type} record");
+            }
+        }
+
+        for (var i = 0; i < spec.Webhooks.Count; i++)
+        {
+            var w = spec.Webhooks[i];
+            Check(Uri.TryCreate(w.Url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps), $"Webhooks:{i}:Url", w.Url, "must be an http:// or https:// URL");
+            Check(w.Secret.IsSet, $"Webhooks:{i}:Secret", w.Secret, "must give File or Env holding the HMAC key");
+            CheckSecret(errors, $"{k}:Webhooks:{i}:Secret", w.Secret);
+        }
+
+        return errors;
+    }
+
+    public static string NameOf(FailoverNodeSpec node) => string.IsNullOrEmpty(node.Name) ? node.Endpoint : node.Name;
+
+    public static string DnsValueOf(FailoverNodeSpec node) => string.IsNullOrEmpty(node.DnsValue) ? node.Host : node.DnsValue;
+
+    public static string HaproxyServerOf(FailoverNodeSpec node) => string.IsNullOrEmpty(node.HaproxyServer) ? NameOf(node) : node.HaproxyServer;
+
+    public static string Fqdn(string name) => name.EndsWith('.') ? name : name + ".";
+
+    public static bool IsEndpoint(string? value) =>
+        value is { Length: > 0 } && value.LastIndexOf(':') is var i and > 0 &&
+        int.TryParse(value.AsSpan(i + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535;
+
+    public static (string Host, int Port) SplitEndpoint(string value)
+    {
+        var i = value.LastIndexOf(':');
+        return (value[..i].Trim('[', ']'), int.Parse(value.AsSpan(i + 1), CultureInfo.InvariantCulture));
+    }
+
+    private static void CheckSecret(List<string> errors, string key, SecretReference? secret)
+    {
+        if (secret is null)
+        {
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(secret.File) && !string.IsNullOrEmpty(secret.Env))
+        {
+            errors.Add($"{key} has both File and Env; give one");
+        }
+    }
+}

@@ -1,0 +1,215 @@
+// The action of each failover phase. Every step is idempotent: a controller that resumes after its
+// silo died repeats the interrupted step, and repeating it must do no harm (set maint twice, promote
+// a node that is already primary, write the same DNS value). A step throws FailoverStepException
+// with a message for the audit; it returns a short description of what it did.
+using System.Globalization;
+using Vault.Failover;
+using Vault.Grains.Failover.Dns;
+using Vault.Grains.Failover.Engines;
+using Vault.Grains.Failover.Notify;
+using Vault.Grains.Failover.Traffic;
+
+namespace Vault.Grains.Failover;
+
+/// <summary>The failover being driven: who, from where to where, with which token.</summary>
+public sealed record FailoverRun(string Service, FailoverServiceSpec Spec, FailoverKind Kind, long Epoch, string OldPrimary, string Target);
+
+public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes)
+{
+    public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, CancellationToken cancellationToken) => phase switch
+    {
+        FailoverPhase.Fencing => await FenceAsync(run, cancellationToken),
+        FailoverPhase.CatchingUp => await CatchUpAsync(run, cancellationToken),
+        FailoverPhase.Promoting => await PromoteAsync(run, cancellationToken),
+        FailoverPhase.Repointing => await RepointAsync(run, cancellationToken),
+        FailoverPhase.EnablingTraffic => await EnableTrafficAsync(run, cancellationToken),
+        FailoverPhase.PublishingDns => await PublishDnsAsync(run, cancellationToken),
+        FailoverPhase.Notifying => await NotifyAsync(run, "failover.completed", $"{run.Kind} to {run.Target} completed", cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "not a failover step"),
+    };
+
+    public ServerEndpoint Endpoint(FailoverServiceSpec spec, string node)
+    {
+        var n = spec.Nodes.FirstOrDefault(x => FailoverSpecValidator.NameOf(x) == node)
+            ?? throw new FailoverStepException($"node '{node}' is not in the configuration");
+        return routes.Apply(Secrets.EndpointOf(spec, n));
+    }
+
+    public static FailoverNodeSpec Node(FailoverServiceSpec spec, string node) =>
+        spec.Nodes.First(x => FailoverSpecValidator.NameOf(x) == node);
+
+    /// <summary>Sends an event to the webhooks; returns the failures (empty = delivered or none configured).</summary>
+    public async Task<string> NotifyAsync(FailoverRun run, string eventName, string message, CancellationToken cancellationToken)
+    {
+        if (run.Spec.Webhooks.Count == 0)
+        {
+            return "no webhooks configured";
+        }
+
+        var failures = await notifier.NotifyAsync(run.Spec.Webhooks,
+            new FailoverNotice(eventName, run.Service, run.Epoch, run.OldPrimary, run.Target, message, DateTimeOffset.UtcNow), 3, cancellationToken);
+        return failures.Count == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{eventName} delivered to {run.Spec.Webhooks.Count} webhook(s)")
+            : throw new FailoverStepException(string.Join("; ", failures));
+    }
+
+    public static HaproxyRuntime? Haproxy(FailoverServiceSpec spec) =>
+        spec.Traffic is { } t && FailoverSpecValidator.SplitEndpoint(t.RuntimeApi) is var (host, port)
+            ? new HaproxyRuntime(host, port, t.Timeout)
+            : null;
+
+    private async Task<string> FenceAsync(FailoverRun run, CancellationToken cancellationToken)
+    {
+        var done = new List<string>();
+        if (Haproxy(run.Spec) is { } haproxy)
+        {
+            var server = FailoverSpecValidator.HaproxyServerOf(Node(run.Spec, run.OldPrimary));
+            await haproxy.SetStateAsync(run.Spec.Traffic!.Backend, server, "maint", cancellationToken);
+            done.Add($"HAProxy {run.Spec.Traffic.Backend}/{server} in maint");
+        }
+
+        var engine = engines.For(run.Spec.Engine);
+        var old = Endpoint(run.Spec, run.OldPrimary);
+        if (run.Kind == FailoverKind.Switchover)
+        {
+            await engine.DemoteAsync(old, run.Spec.CheckTimeout * 3, cancellationToken);
+            done.Add($"{run.OldPrimary} stopped taking writes");
+        }
+        else
+        {
+            // The old primary is down by the majority's checks; if it still answers, stop its writes too.
+            try
+            {
+                await engine.DemoteAsync(old, run.Spec.CheckTimeout, cancellationToken);
+                done.Add($"{run.OldPrimary} answered and was made read-only");
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                done.Add($"{run.OldPrimary} is unreachable (not demoted: {PostgresEngine.Describe(e)})");
+            }
+        }
+
+        return string.Join("; ", done);
+    }
+
+    private async Task<string> CatchUpAsync(FailoverRun run, CancellationToken cancellationToken)
+    {
+        if (run.Kind == FailoverKind.Failover)
+        {
+            return "not needed: the old primary is down";
+        }
+
+        var engine = engines.For(run.Spec.Engine);
+        var old = Endpoint(run.Spec, run.OldPrimary);
+        var target = Endpoint(run.Spec, run.Target);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(run.Spec.SwitchoverCatchUpTimeout);
+        var last = "";
+        while (true)
+        {
+            var p = await engine.ObserveAsync(old, run.Spec.CheckTimeout, cancellationToken);
+            var r = await engine.ObserveAsync(target, run.Spec.CheckTimeout, cancellationToken);
+            if (p.Position is { } pp && r.Position is { } rp && rp >= pp)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{run.Target} reached position {rp} of {run.OldPrimary}");
+            }
+
+            last = string.Create(CultureInfo.InvariantCulture, $"{run.OldPrimary} at {p.Position?.ToString(CultureInfo.InvariantCulture) ?? p.Error}, {run.Target} at {r.Position?.ToString(CultureInfo.InvariantCulture) ?? r.Error}");
+            try
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new FailoverStepException($"{run.Target} did not reach zero lag within {run.Spec.SwitchoverCatchUpTimeout.TotalSeconds:0.#} s: {last}");
+            }
+        }
+    }
+
+    private async Task<string> PromoteAsync(FailoverRun run, CancellationToken cancellationToken)
+    {
+        var engine = engines.For(run.Spec.Engine);
+        var target = Endpoint(run.Spec, run.Target);
+        try
+        {
+            await engine.PromoteAsync(target, TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (Exception e) when (e is not FailoverStepException && e is not OperationCanceledException)
+        {
+            throw new FailoverStepException($"promoting {target} failed: {PostgresEngine.Describe(e)}", e);
+        }
+
+        var seen = await engine.ObserveAsync(target, run.Spec.CheckTimeout * 2, cancellationToken);
+        return seen.Role == NodeRole.Primary
+            ? $"{run.Target} is primary"
+            : throw new FailoverStepException($"{target} still reports role {seen.Role} after promotion{(seen.Error is null ? "" : ": " + seen.Error)}");
+    }
+
+    private async Task<string> RepointAsync(FailoverRun run, CancellationToken cancellationToken)
+    {
+        var engine = engines.For(run.Spec.Engine);
+        var primary = Endpoint(run.Spec, run.Target);
+        var others = run.Spec.Nodes.Select(FailoverSpecValidator.NameOf).Where(n => n != run.Target && n != run.OldPrimary).ToList();
+        if (run.Kind == FailoverKind.Switchover && run.Spec.Engine != FailoverEngine.PostgreSql)
+        {
+            // A live old primary can follow the new one (Redis partial resync, MariaDB GTID); PostgreSQL needs pg_rewind.
+            others.Add(run.OldPrimary);
+        }
+
+        if (others.Count == 0)
+        {
+            return "no other replicas";
+        }
+
+        var done = new List<string>();
+        var failed = new List<string>();
+        foreach (var name in others)
+        {
+            try
+            {
+                await engine.RepointAsync(Endpoint(run.Spec, name), primary, run.Spec.CheckTimeout * 3, cancellationToken);
+                done.Add(name);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failed.Add($"{name}: {PostgresEngine.Describe(e)}");
+            }
+        }
+
+        return failed.Count == 0
+            ? $"repointed {string.Join(", ", done)} to {run.Target}"
+            : throw new FailoverStepException($"repointed [{string.Join(", ", done)}]; could not repoint {string.Join("; ", failed)}");
+    }
+
+    private static async Task<string> EnableTrafficAsync(FailoverRun run, CancellationToken cancellationToken)
+    {
+        if (Haproxy(run.Spec) is not { } haproxy)
+        {
+            return "no traffic target configured";
+        }
+
+        var backend = run.Spec.Traffic!.Backend;
+        var server = FailoverSpecValidator.HaproxyServerOf(Node(run.Spec, run.Target));
+        await haproxy.SetStateAsync(backend, server, "ready", cancellationToken);
+        var status = await haproxy.GetStatusAsync(backend, server, cancellationToken);
+        return status.StartsWith("MAINT", StringComparison.Ordinal)
+            ? throw new FailoverStepException($"HAProxy {backend}/{server} is still {status} after 'state ready'")
+            : $"HAProxy {backend}/{server} ready ({status})";
+    }
+
+    private static async Task<string> PublishDnsAsync(FailoverRun run, CancellationToken cancellationToken)
+    {
+        if (run.Spec.Dns is not { } dns)
+        {
+            return "no DNS record configured";
+        }
+
+        var value = FailoverSpecValidator.DnsValueOf(Node(run.Spec, run.Target));
+        var publisher = new DnsPublisher(dns);
+        await publisher.UpdateAsync(value, cancellationToken);
+        var took = await publisher.WaitPropagatedAsync(value, cancellationToken);
+        var servers = dns.Nameservers.Count > 0 ? dns.Nameservers : [dns.Server];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{dns.Name} {dns.Type} {value}; answered by {string.Join(", ", servers)} after {took.TotalMilliseconds:0} ms");
+    }
+}

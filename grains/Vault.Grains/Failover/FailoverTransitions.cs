@@ -1,0 +1,80 @@
+// The failover state machine, as a pure function of (phase, event). The grain persists the
+// result before it acts on it, so a controller that dies anywhere resumes in the phase it was in,
+// with the same epoch; each step is idempotent, so repeating the interrupted one is safe.
+//
+//   Monitoring --Confirmed/Requested (epoch+1)--> Fencing --> CatchingUp --> Promoting --> Repointing
+//     --> EnablingTraffic --> PublishingDns --> Notifying --> Monitoring
+//
+// A failed step is retried in place; when its attempts run out, an essential step (fencing,
+// catching up, promoting, enabling traffic, DNS) halts the failover for an operator, while a
+// best-effort step (repointing other replicas, notifying) records the failure and moves on.
+using Vault.Failover;
+
+namespace Vault.Grains.Failover;
+
+public enum FailoverEvent
+{
+    /// <summary>The primary is dead by the threshold and a majority of observers, or an operator forced a failover.</summary>
+    FailoverConfirmed,
+
+    /// <summary>An operator asked for a planned switchover.</summary>
+    SwitchoverRequested,
+
+    StepSucceeded,
+
+    /// <summary>The step failed and has attempts left.</summary>
+    StepFailed,
+
+    /// <summary>The step failed its last attempt.</summary>
+    AttemptsExhausted,
+
+    /// <summary>An operator resumed a halted failover.</summary>
+    OperatorResumed,
+}
+
+/// <param name="To">The next phase.</param>
+/// <param name="Halted">The failover waits for an operator in <paramref name="To"/>.</param>
+/// <param name="NewEpoch">A new failover starts: the epoch (fencing token) increments.</param>
+public readonly record struct FailoverTransition(FailoverPhase To, bool Halted, bool NewEpoch);
+
+public static class FailoverTransitions
+{
+    /// <summary>The transition for an event, or null when the event is not valid in that phase.</summary>
+    public static FailoverTransition? Next(FailoverPhase phase, bool halted, FailoverEvent e)
+    {
+        if (halted)
+        {
+            // A halted failover only moves when an operator resumes it: the step is tried again.
+            return e == FailoverEvent.OperatorResumed ? new FailoverTransition(phase, false, false) : null;
+        }
+
+        return (phase, e) switch
+        {
+            (FailoverPhase.Monitoring, FailoverEvent.FailoverConfirmed or FailoverEvent.SwitchoverRequested)
+                => new FailoverTransition(FailoverPhase.Fencing, false, true),
+            (FailoverPhase.Monitoring, _) => null,
+            (_, FailoverEvent.FailoverConfirmed or FailoverEvent.SwitchoverRequested or FailoverEvent.OperatorResumed) => null,
+            (_, FailoverEvent.StepSucceeded) => new FailoverTransition(After(phase), false, false),
+            (_, FailoverEvent.StepFailed) => new FailoverTransition(phase, false, false),
+            (_, FailoverEvent.AttemptsExhausted) when IsEssential(phase) => new FailoverTransition(phase, true, false),
+            (_, FailoverEvent.AttemptsExhausted) => new FailoverTransition(After(phase), false, false),
+            _ => null,
+        };
+    }
+
+    /// <summary>A step without which the failover must not be called done.</summary>
+    public static bool IsEssential(FailoverPhase phase) =>
+        phase is FailoverPhase.Fencing or FailoverPhase.CatchingUp or FailoverPhase.Promoting or FailoverPhase.EnablingTraffic or FailoverPhase.PublishingDns;
+
+    private static FailoverPhase After(FailoverPhase phase) => phase switch
+    {
+        FailoverPhase.Fencing => FailoverPhase.CatchingUp,
+        FailoverPhase.CatchingUp => FailoverPhase.Promoting,
+        FailoverPhase.Promoting => FailoverPhase.Repointing,
+        FailoverPhase.Repointing => FailoverPhase.EnablingTraffic,
+        FailoverPhase.EnablingTraffic => FailoverPhase.PublishingDns,
+        FailoverPhase.PublishingDns => FailoverPhase.Notifying,
+        FailoverPhase.Notifying => FailoverPhase.Monitoring,
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "no step follows this phase"),
+    };
+}

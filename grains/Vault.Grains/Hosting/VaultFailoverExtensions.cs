@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Vault.Grains.Failover;
+using Vault.Grains.Failover.Engines;
+using Vault.Grains.Failover.Notify;
+
+namespace Vault.Grains.Hosting;
+
+public static class VaultFailoverExtensions
+{
+    /// <summary>
+    /// Registers the failover controller's services on a silo: engine adapters, steps, webhooks,
+    /// metrics, and this silo's observer probe with its routes ("host:port=host:port").
+    /// </summary>
+    public static ISiloBuilder AddVaultFailover(this ISiloBuilder silo, IEnumerable<string>? observerRoutes = null)
+    {
+        var services = silo.Services;
+        services.AddSingleton(new ObserverRoutes(observerRoutes ?? []));
+        services.AddSingleton<PostgresEngine>();
+        services.AddSingleton<MySqlEngine>();
+        services.AddSingleton<RedisEngine>();
+        services.AddSingleton<ReplicationEngines>();
+        services.AddSingleton<FailoverSteps>();
+        services.AddSingleton<FailoverMetrics>();
+        services.AddSingleton<NodeProbe>();
+        services.AddSingleton<WebhookNotifier>();
+        services.AddHttpClient();
+        return silo;
+    }
+}
