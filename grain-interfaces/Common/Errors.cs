@@ -33,3 +33,7 @@ public sealed class NotFoundException(string message) : VaultException(message);
 /// <summary>Stored data failed verification or is missing (pack hash, GCM tag, chunk id, malformed or hostile tree).</summary>
 [GenerateSerializer, Alias("vault.data-corruption")]
 public sealed class DataCorruptionException(string message) : VaultException(message);
+
+/// <summary>A stream upload ended before the sender said it was complete; nothing was committed.</summary>
+[GenerateSerializer, Alias("vault.stream-truncated")]
+public sealed class StreamTruncatedException(string message) : VaultException(message);
