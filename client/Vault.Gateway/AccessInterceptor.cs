@@ -75,7 +75,13 @@ public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains
         Caller? caller = null;
         try
         {
-            caller = await AuthorizeAsync(context, rule, what);
+            caller = await AuthenticateAsync(context);
+            if (!RpcPolicy.Allows(caller.Role, rule.Role))
+            {
+                throw new RpcException(new Status(StatusCode.PermissionDenied,
+                    $"API key '{caller.Name}' has role {caller.Role.ToString().ToLowerInvariant()}; {what} needs {rule.Role.ToString().ToLowerInvariant()}"));
+            }
+
             context.UserState[CallerKey] = caller;
             var result = await call();
             if (rule.Mutating)
@@ -93,7 +99,7 @@ public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains
         }
     }
 
-    private async Task<Caller> AuthorizeAsync(ServerCallContext context, RpcRule rule, string what)
+    private async Task<Caller> AuthenticateAsync(ServerCallContext context)
     {
         if (!_options.AuthRequired)
         {
@@ -111,15 +117,8 @@ public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains
             throw new RpcException(new Status(StatusCode.Unauthenticated, "the Authorization header must be 'Bearer <token>'"));
         }
 
-        var caller = await keys.AuthenticateAsync(header["Bearer ".Length..].Trim())
+        return await keys.AuthenticateAsync(header["Bearer ".Length..].Trim())
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the token is not valid (unknown or revoked)"));
-        if (!RpcPolicy.Allows(caller.Role, rule.Role))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"API key '{caller.Name}' has role {caller.Role.ToString().ToLowerInvariant()}; {what} needs {rule.Role.ToString().ToLowerInvariant()}"));
-        }
-
-        return caller;
     }
 
     private async Task AuditAsync(ServerCallContext context, string who, string what, StatusCode result, string detail)

@@ -18,7 +18,7 @@ public static partial class OpenApiDocument
         var schemas = new JsonObject();
         foreach (var method in V1.VaultService.Descriptor.Methods)
         {
-            if (method.GetOptions()?.GetExtension(AnnotationsExtensions.Http) is not { } rule)
+            if (HttpRuleOf(method) is not { } rule)
             {
                 continue;
             }
@@ -99,6 +99,32 @@ public static partial class OpenApiDocument
             },
         };
         return document.ToJsonString();
+    }
+
+    /// <summary>
+    /// The method's google.api.http option, read from the serialized options rather than through a typed
+    /// extension, so that it works whichever assembly's copy of HttpRule the descriptor was loaded with.
+    /// </summary>
+    public static HttpRule? HttpRuleOf(MethodDescriptor method)
+    {
+        if (method.GetOptions() is not { } options)
+        {
+            return null;
+        }
+
+        var input = new Google.Protobuf.CodedInputStream(Google.Protobuf.MessageExtensions.ToByteArray(options));
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (Google.Protobuf.WireFormat.GetTagFieldNumber(tag) == AnnotationsExtensions.Http.FieldNumber)
+            {
+                return HttpRule.Parser.ParseFrom(input.ReadBytes());
+            }
+
+            input.SkipLastField();
+        }
+
+        return null;
     }
 
     private static JsonObject Ref(MessageDescriptor message, JsonObject schemas)
