@@ -17,7 +17,7 @@ until curl -fs "http://127.0.0.1:$HTTP/health/ready" >/dev/null; do sleep 0.2; d
 vault() { dotnet "$CLI" --gateway "http://127.0.0.1:$GRPC" "$@"; }
 
 # Incompressible data: openssl's AES-CTR keystream is far faster than /dev/urandom.
-gen() { openssl enc -aes-128-ctr -pass pass:vault -nosalt -pbkdf2 </dev/zero 2>/dev/null | head -c $((GIB * 1024 * 1024 * 1024)); }
+gen() { (openssl enc -aes-128-ctr -pass pass:vault -nosalt -pbkdf2 </dev/zero 2>/dev/null || true) | head -c $((GIB * 1024 * 1024 * 1024)); }
 SENT=$(gen | tee >(sha256sum | cut -d' ' -f1 >"$WORK/sent.sha") | /usr/bin/time -f "%M %e" -o "$WORK/backup.time" dotnet "$CLI" --gateway "http://127.0.0.1:$GRPC" backup --stdin --name big.bin --json)
 SNAP=$(echo "$SENT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshot"])')
 SILO_AFTER_BACKUP=$(grep VmHWM /proc/$SILO_PID/status | awk '{print $2}')

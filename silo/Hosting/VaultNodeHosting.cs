@@ -183,7 +183,10 @@ public static partial class VaultNodeHosting
 
         // No job runs before the node starts: every temporary pack file is a crash leftover.
         repository.Packs.DeleteStaleTempFiles(TimeSpan.Zero);
-        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers);
+        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers)
+        {
+            RestoreRoots = [.. options.Restore.AllowedRoots.Select(r => r.Length > 1 ? Path.GetFullPath(r).TrimEnd('/') : r)],
+        };
     }
 
     [GeneratedRegex("'(Vault:[A-Za-z:]+)'")]

@@ -63,6 +63,12 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, S
     public async Task<JobInfo> StartRestoreAsync(RestoreRequest request)
     {
         var target = RestoreJob.NormalizeTarget(request.Target);
+        if (node.RestoreRoots.Count > 0 && !node.RestoreRoots.Any(root => SnapshotPaths.IsAtOrBelow(target, root)))
+        {
+            throw new InvalidRequestException(
+                $"restore target {target} is outside the allowed roots of node '{NodeId}' ({string.Join(", ", node.RestoreRoots)}; Vault:Restore:AllowedRoots)");
+        }
+
         var snapshot = await GetCommittedAsync(request.Snapshot);
         return jobs.StartRestore(request with { Target = target }, snapshot).ToInfo();
     }
