@@ -69,7 +69,7 @@ public sealed class StreamEndToEndTests : IAsyncLifetime
     {
         const string admin = "e2e-bootstrap-admin-token-0123456789";
         await using var silo = new SiloProcess(Path.Combine(_root, "auth"));
-        silo.ExtraArguments.AddRange(["--auth", "required"]);
+        silo.ExtraArguments.AddRange(["--auth", "required", "--Vault:Restore:AllowedRoots:0=" + Path.Combine(_root, "restores")]);
         silo.ExtraEnvironment["VAULT_ADMIN_TOKEN"] = admin;
         await silo.StartAsync();
 
@@ -85,6 +85,13 @@ public sealed class StreamEndToEndTests : IAsyncLifetime
         var env = new Dictionary<string, string> { ["VAULT_TOKEN"] = token };
         var (backup, _) = await PipeIntoCliAsync(silo, 3 * 1024 * 1024, killAfter: null, env, "backup", "--stdin", "--name", "small.bin");
         Assert.True(backup.ExitCode == 0, backup.ToString());
+
+        var outside = await Cli(silo, ["--token", token], "restore", "latest", "--target", Path.Combine(_root, "elsewhere"));
+        Assert.True(outside.ExitCode == 1, outside.ToString());
+        Assert.Contains("outside the allowed roots", outside.Stderr);
+        var inside = await Cli(silo, ["--token", token], "restore", "latest", "--target", Path.Combine(_root, "restores", "r1"));
+        Assert.True(inside.ExitCode == 0, inside.ToString());
+        Assert.Equal(3 * 1024 * 1024, new FileInfo(Path.Combine(_root, "restores", "r1", "small.bin")).Length);
 
         var denied = await Cli(silo, ["--token", token], "keys", "list");
         Assert.True(denied.ExitCode == 7, denied.ToString());

@@ -473,3 +473,32 @@ public sealed class TlsTests
         }
     }
 }
+
+/// <summary>CORS is off unless origins are configured, and then only for those origins.</summary>
+public sealed class CorsTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Preflight_IsAllowedOnlyForConfiguredOrigins(bool configured)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (configured)
+        {
+            settings["Vault:Gateway:Cors:Origins:0"] = "https://console.example";
+        }
+
+        await using var host = await GatewayHost.StartAsync(settings);
+        using var http = new HttpClient { BaseAddress = host.RestAddress };
+        foreach (var origin in new[] { "https://console.example", "https://evil.example" })
+        {
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/v1/status");
+            preflight.Headers.Add("Origin", origin);
+            preflight.Headers.Add("Access-Control-Request-Method", "GET");
+            preflight.Headers.Add("Access-Control-Request-Headers", "authorization");
+            using var response = await http.SendAsync(preflight);
+            var allowed = response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) && values.Contains(origin);
+            Assert.Equal(configured && origin == "https://console.example", allowed);
+        }
+    }
+}
