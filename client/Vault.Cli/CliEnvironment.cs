@@ -11,6 +11,9 @@ public sealed class CliEnvironment
     /// <summary>Environment variable that overrides <see cref="DefaultGateway"/>.</summary>
     public const string GatewayVariable = "VAULT_GATEWAY";
 
+    /// <summary>Environment variable holding the API key when --token is not given.</summary>
+    public const string TokenVariable = "VAULT_TOKEN";
+
     public required TextWriter Out { get; init; }
 
     public required TextWriter Error { get; init; }
@@ -24,7 +27,13 @@ public sealed class CliEnvironment
     public Func<string, string?> GetVariable { get; init; } = Environment.GetEnvironmentVariable;
 
     /// <summary>Creates the client for a gateway address.</summary>
-    public Func<Uri, VaultClient> ClientFactory { get; init; } = address => new VaultClient(address);
+    public Func<Uri, VaultClientOptions, VaultClient> ClientFactory { get; init; } = (address, options) => new VaultClient(address, options);
+
+    /// <summary>The raw bytes of standard input (backup --stdin).</summary>
+    public Func<Stream> OpenInput { get; init; } = Console.OpenStandardInput;
+
+    /// <summary>The raw bytes of standard output (dump).</summary>
+    public Func<Stream> OpenOutput { get; init; } = Console.OpenStandardOutput;
 
     /// <summary>Time zone that times are shown in.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Local;

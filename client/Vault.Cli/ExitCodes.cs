@@ -12,6 +12,7 @@ public static class ExitCodes
     public const int Unreachable = 4;
     public const int NotFound = 5;
     public const int Corruption = 6;
+    public const int Denied = 7;
     public const int Cancelled = 130;
 
     /// <summary>Text for the root command's help and for docs/cli.md.</summary>
@@ -24,6 +25,7 @@ public static class ExitCodes
           4    the gateway cannot be reached
           5    not found (snapshot or job)
           6    data corruption detected
+          7    not authenticated (missing, unknown or revoked token) or permission denied (role too low)
           130  cancelled (Ctrl-C); a running job is cancelled on the server too
         """;
 
@@ -33,6 +35,7 @@ public static class ExitCodes
         StatusCode.OK => Ok,
         StatusCode.NotFound => NotFound,
         StatusCode.DataLoss => Corruption,
+        StatusCode.Unauthenticated or StatusCode.PermissionDenied => Denied,
         StatusCode.Unavailable => Unreachable,
         StatusCode.Cancelled => Cancelled,
         _ => Error,

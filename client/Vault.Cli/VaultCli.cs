@@ -52,12 +52,16 @@ public static class VaultCli
             "(in embedded mode, this machine).\n\n" + ExitCodes.Description);
         root.Options.Add(globals.Gateway);
         root.Options.Add(globals.Json);
+        root.Options.Add(globals.Token);
         root.Subcommands.Add(BackupCommand.Create(globals));
         root.Subcommands.Add(SnapshotsCommand.Create(globals));
         root.Subcommands.Add(LsCommand.Create(globals));
         root.Subcommands.Add(RestoreCommand.Create(globals));
         root.Subcommands.Add(StatusCommand.Create(globals));
         root.Subcommands.Add(FailoverCommand.Create(globals));
+        root.Subcommands.Add(DumpCommand.Create(globals));
+        root.Subcommands.Add(KeysCommand.Create(globals));
+        root.Subcommands.Add(AuditCommand.Create(globals));
         return root;
     }
 }

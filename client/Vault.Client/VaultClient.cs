@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Vault.V1;
 
@@ -24,9 +25,25 @@ public sealed class VaultClient : IDisposable
             throw new ArgumentException($"gateway address '{address}' must be an http:// or https:// URL", nameof(address));
         }
 
-        _ownedChannel = GrpcChannel.ForAddress(address);
-        _client = new VaultService.VaultServiceClient(_ownedChannel);
         _options = options ?? new VaultClientOptions();
+        _ownedChannel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = _options.HttpHandler,
+            DisposeHttpClient = _options.HttpHandler is not null,
+            MaxReceiveMessageSize = 8 * 1024 * 1024,
+        });
+        var invoker = _ownedChannel.CreateCallInvoker();
+        if (_options.Token is { Length: > 0 } token)
+        {
+            var bearer = "Bearer " + token;
+            invoker = invoker.Intercept(metadata =>
+            {
+                metadata.Add("authorization", bearer);
+                return metadata;
+            });
+        }
+
+        _client = new VaultService.VaultServiceClient(invoker);
         Address = address;
     }
 
@@ -129,13 +146,115 @@ public sealed class VaultClient : IDisposable
         return last ?? await GetJobAsync(id, node, cancellationToken);
     }
 
-    /// <summary>Committed snapshots, oldest first, optionally filtered (empty = no filter).</summary>
+    /// <summary>Committed snapshots, oldest first, optionally filtered (empty = no filter); every page is fetched.</summary>
     public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string node = "", string tag = "", string path = "", CancellationToken cancellationToken = default)
     {
-        var request = new ListSnapshotsRequest { Node = node, Tag = tag, Path = path };
-        var response = await CallAsync(() => _client.ListSnapshotsAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
-        return response.Snapshots;
+        var all = new List<Snapshot>();
+        var token = "";
+        do
+        {
+            var request = new ListSnapshotsRequest { Node = node, Tag = tag, Path = path, PageToken = token };
+            var response = await CallAsync(() => _client.ListSnapshotsAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+            all.AddRange(response.Snapshots);
+            token = response.NextPageToken;
+        }
+        while (token.Length > 0);
+
+        return all;
     }
+
+    /// <summary>
+    /// Backs up everything <paramref name="source"/> yields as a snapshot holding one file "/<paramref name="name"/>".
+    /// The stream is read as the gateway accepts data (gRPC flow control), so memory stays bounded. If reading
+    /// fails or the call is cancelled, nothing is committed.
+    /// </summary>
+    public async Task<Snapshot> BackupStreamAsync(Stream source, string name, IEnumerable<string>? tags = null, string node = "", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var size = Math.Clamp(_options.UploadMessageBytes, 64 * 1024, 4 * 1024 * 1024);
+        try
+        {
+            using var call = _client.BackupStream(cancellationToken: cancellationToken);
+            var first = new BackupStreamChunk { Name = name, Node = node };
+            first.Tags.AddRange(tags ?? []);
+            await call.RequestStream.WriteAsync(first, cancellationToken);
+            var buffer = new byte[size];
+            long total = 0;
+            while (true)
+            {
+                var filled = 0;
+                int read;
+                while (filled < buffer.Length && (read = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                {
+                    filled += read;
+                }
+
+                if (filled == 0)
+                {
+                    break;
+                }
+
+                total += filled;
+                await call.RequestStream.WriteAsync(new BackupStreamChunk { Data = Google.Protobuf.ByteString.CopyFrom(buffer, 0, filled) }, cancellationToken);
+            }
+
+            await call.RequestStream.WriteAsync(new BackupStreamChunk { Complete = true, TotalSize = total }, cancellationToken);
+            await call.RequestStream.CompleteAsync();
+            return await call.ResponseAsync;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            throw VaultClientException.From(e);
+        }
+    }
+
+    /// <summary>Writes the bytes of a file of a snapshot to <paramref name="destination"/>, in order, as they arrive.</summary>
+    /// <returns>The number of bytes written.</returns>
+    public async Task<long> DumpAsync(string snapshot, string path, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        long total = 0;
+        try
+        {
+            using var call = _client.Dump(new DumpRequest { Snapshot = snapshot, Path = path }, cancellationToken: cancellationToken);
+            while (await call.ResponseStream.MoveNext(cancellationToken))
+            {
+                var data = call.ResponseStream.Current.Data.Memory;
+                await destination.WriteAsync(data, cancellationToken);
+                total += data.Length;
+            }
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            throw VaultClientException.From(e);
+        }
+
+        return total;
+    }
+
+    /// <summary>Creates an API key; the response's token is shown only this once.</summary>
+    public Task<CreateApiKeyResponse> CreateApiKeyAsync(string name, Role role, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.CreateApiKeyAsync(new CreateApiKeyRequest { Name = name, Role = role }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
+    /// <summary>Revokes an API key: its token stops working at once.</summary>
+    public Task<ApiKey> RevokeApiKeyAsync(string name, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.RevokeApiKeyAsync(new RevokeApiKeyRequest { Name = name }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
+    /// <summary>Every API key, revoked ones included (without tokens).</summary>
+    public async Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken cancellationToken = default) =>
+        (await CallAsync(() => _client.ListApiKeysAsync(new ListApiKeysRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken)).Keys;
+
+    /// <summary>The newest audit entries, newest first (at most <paramref name="limit"/>; 0 = 100).</summary>
+    public async Task<IReadOnlyList<AuditEntry>> ListAuditAsync(int limit = 0, CancellationToken cancellationToken = default) =>
+        (await CallAsync(() => _client.ListAuditAsync(new ListAuditRequest { Limit = limit }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken)).Entries;
 
     /// <summary>One snapshot by id, unique id prefix, or "latest".</summary>
     public Task<Snapshot> GetSnapshotAsync(string reference, CancellationToken cancellationToken = default) =>

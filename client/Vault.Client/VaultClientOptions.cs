@@ -11,4 +11,13 @@ public sealed class VaultClientOptions
 
     /// <summary>Interval between progress messages of <see cref="VaultClient.WatchJobAsync"/>; zero = the server's default.</summary>
     public TimeSpan WatchInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>API key sent as "authorization: Bearer ..." on every call; null = none (authentication off).</summary>
+    public string? Token { get; set; }
+
+    /// <summary>HTTP handler of the channel (for example to trust a private CA); null = the default.</summary>
+    public HttpMessageHandler? HttpHandler { get; set; }
+
+    /// <summary>Bytes per message of a stream upload (64 KiB to 4 MiB).</summary>
+    public int UploadMessageBytes { get; set; } = 1024 * 1024;
 }

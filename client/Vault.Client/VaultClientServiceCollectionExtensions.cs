@@ -12,4 +12,14 @@ public static class VaultClientServiceCollectionExtensions
         services.AddSingleton(_ => new VaultClient(address, options));
         return services;
     }
+
+    /// <summary>Registers one shared <see cref="VaultClient"/> configured by <paramref name="configure"/> (token, handler...).</summary>
+    public static IServiceCollection AddVaultClient(this IServiceCollection services, Uri address, Action<VaultClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new VaultClientOptions();
+        configure(options);
+        return services.AddVaultClient(address, options);
+    }
 }

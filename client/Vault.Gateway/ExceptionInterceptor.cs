@@ -36,6 +36,19 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (Exception e)
+        {
+            throw Translate(e, context);
+        }
+    }
+
     private RpcException Translate(Exception exception, ServerCallContext context)
     {
         var (status, unexpected) = GatewayErrors.ToStatus(exception);

@@ -26,6 +26,8 @@ public static class GatewayErrors
             RpcException rpc => (rpc.Status, false),
             SnapshotNotFoundException or JobNotFoundException or NotFoundException or FailoverServiceNotFoundException
                 => (new Status(StatusCode.NotFound, exception.Message), false),
+            StreamTruncatedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
+            IndexRestartedException => (new Status(StatusCode.Aborted, exception.Message), false),
             AmbiguousSnapshotException or InvalidRequestException or InvalidTreeException or InvalidConfigurationException
                 => (new Status(StatusCode.InvalidArgument, exception.Message), false),
             FormatException
@@ -37,4 +39,56 @@ public static class GatewayErrors
             _ => (new Status(StatusCode.Internal, InternalMessage), true),
         };
     }
+
+    /// <summary>The HTTP status of a REST error with this gRPC status (the same table as JSON transcoding's).</summary>
+    public static int ToHttpStatus(StatusCode code) => code switch
+    {
+        StatusCode.OK => 200,
+        StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange => 400,
+        StatusCode.Unauthenticated => 401,
+        StatusCode.PermissionDenied => 403,
+        StatusCode.NotFound => 404,
+        StatusCode.AlreadyExists or StatusCode.Aborted => 409,
+        StatusCode.ResourceExhausted => 429,
+        StatusCode.Cancelled => 499,
+        StatusCode.Unimplemented => 501,
+        StatusCode.Unavailable => 503,
+        StatusCode.DeadlineExceeded => 504,
+        _ => 500,
+    };
+
+    /// <summary>The gRPC status for an HTTP status the gateway's middleware produced itself (413, 429...).</summary>
+    public static StatusCode FromHttpStatus(int status) => status switch
+    {
+        400 => StatusCode.InvalidArgument,
+        401 => StatusCode.Unauthenticated,
+        403 => StatusCode.PermissionDenied,
+        404 or 405 => StatusCode.NotFound,
+        409 => StatusCode.Aborted,
+        413 or 429 or 431 => StatusCode.ResourceExhausted,
+        499 => StatusCode.Cancelled,
+        501 => StatusCode.Unimplemented,
+        503 => StatusCode.Unavailable,
+        504 => StatusCode.DeadlineExceeded,
+        _ => StatusCode.Internal,
+    };
+
+    /// <summary>The RFC 7807 title of a REST error.</summary>
+    public static string Title(int httpStatus) => httpStatus switch
+    {
+        400 => "Invalid request",
+        401 => "Not authenticated",
+        403 => "Permission denied",
+        404 => "Not found",
+        405 => "Method not allowed",
+        409 => "Conflict",
+        413 => "Request too large",
+        429 => "Too many requests",
+        431 => "Request headers too large",
+        499 => "Cancelled",
+        501 => "Not implemented",
+        503 => "Unavailable",
+        504 => "Timed out",
+        _ => "Internal error",
+    };
 }

@@ -222,3 +222,50 @@ public static class ProtoMapper
 
     public static SnapshotId ParseSnapshotId(string text) => SnapshotId.Parse(text);
 }
+
+/// <summary>Maps the security records (keys, audit) to proto messages.</summary>
+public static class SecurityMapper
+{
+    public static V1.Role ToProto(Security.ApiRole role) => role switch
+    {
+        Security.ApiRole.Reader => V1.Role.Reader,
+        Security.ApiRole.Operator => V1.Role.Operator,
+        Security.ApiRole.Admin => V1.Role.Admin,
+        _ => V1.Role.Unspecified,
+    };
+
+    public static Security.ApiRole FromProto(V1.Role role) => role switch
+    {
+        V1.Role.Reader => Security.ApiRole.Reader,
+        V1.Role.Operator => Security.ApiRole.Operator,
+        V1.Role.Admin => Security.ApiRole.Admin,
+        _ => throw new InvalidRequestException($"role {role} is not valid; must be ROLE_READER, ROLE_OPERATOR or ROLE_ADMIN"),
+    };
+
+    public static V1.ApiKey ToProto(Security.ApiKeyInfo key)
+    {
+        var message = new V1.ApiKey
+        {
+            Name = key.Name,
+            Role = ToProto(key.Role),
+            Created = Timestamp.FromDateTimeOffset(key.Created),
+            CreatedBy = key.CreatedBy,
+        };
+        if (key.Revoked is { } revoked)
+        {
+            message.Revoked = Timestamp.FromDateTimeOffset(revoked);
+        }
+
+        return message;
+    }
+
+    public static V1.AuditEntry ToProto(Security.AuditRecord record) => new()
+    {
+        Time = Timestamp.FromDateTimeOffset(record.Time),
+        Who = record.Who,
+        What = record.What,
+        Target = record.Target,
+        Result = record.Result,
+        Detail = record.Detail,
+    };
+}

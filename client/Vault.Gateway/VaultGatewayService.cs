@@ -1,8 +1,12 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Orleans;
+using Orleans.Runtime;
 using Vault.Peers;
+using Vault.Security;
 using Vault.Snapshots;
 
 namespace Vault.Gateway;
@@ -11,8 +15,13 @@ namespace Vault.Gateway;
 /// The gRPC (and, through JSON transcoding, REST) face of the cluster: validates requests, calls grains,
 /// maps the answers. Exceptions are left to <see cref="ExceptionInterceptor"/>.
 /// </summary>
-public sealed partial class VaultGatewayService(IGrainFactory grains, IOptions<GatewayOptions> options) : V1.VaultService.VaultServiceBase
+public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys keys, IOptions<GatewayOptions> options) : V1.VaultService.VaultServiceBase
 {
+    /// <summary>Bytes per grain call of a stream upload, and per message of a dump.</summary>
+    public const int SegmentBytes = 1024 * 1024;
+
+    public const int MaxPageSize = 1000;
+    public const int DefaultAuditLimit = 100;
     private static readonly TimeSpan _minimumWatchInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly IGrainFactory _grains = grains;
@@ -110,9 +119,26 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, IOptions<G
 
     public override async Task<V1.ListSnapshotsResponse> ListSnapshots(V1.ListSnapshotsRequest request, ServerCallContext context)
     {
+        if (request.PageSize is < 0 or > MaxPageSize)
+        {
+            throw Invalid($"page_size is {request.PageSize}; must be between 1 and {MaxPageSize} (0 = {MaxPageSize})");
+        }
+
+        var size = request.PageSize == 0 ? MaxPageSize : request.PageSize;
+        var offset = 0;
+        if (request.PageToken.Length > 0 && (!request.PageToken.StartsWith('o') || !int.TryParse(request.PageToken.AsSpan(1), out offset) || offset < 0))
+        {
+            throw Invalid($"page_token '{AccessInterceptor.Shorten(request.PageToken, 40)}' is not valid; pass next_page_token of the previous page");
+        }
+
         var snapshots = await Catalog.ListAsync(NullIfEmpty(request.Node), NullIfEmpty(request.Tag), NullIfEmpty(request.Path));
         var response = new V1.ListSnapshotsResponse();
-        response.Snapshots.AddRange(snapshots.Select(ProtoMapper.ToProto));
+        response.Snapshots.AddRange(snapshots.Skip(offset).Take(size).Select(ProtoMapper.ToProto));
+        if (offset + size < snapshots.Count)
+        {
+            response.NextPageToken = "o" + (offset + size);
+        }
+
         return response;
     }
 
@@ -156,6 +182,181 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, IOptions<G
 
         return response;
     }
+
+    public override async Task<V1.Snapshot> BackupStream(IAsyncStreamReader<V1.BackupStreamChunk> requestStream, ServerCallContext context)
+    {
+        var cancellation = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellation))
+        {
+            throw new StreamTruncatedException("the stream upload sent no message; nothing was committed");
+        }
+
+        var message = requestStream.Current;
+        var name = message.Name;
+        if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.Contains('/') || name.Contains('\0') || name.Length > 255)
+        {
+            throw Invalid($"name '{AccessInterceptor.Shorten(name, 80)}' must be a file name: 1-255 characters, no '/', not '.' or '..' (the first message carries it)");
+        }
+
+        if (message.Tags.Any(string.IsNullOrWhiteSpace))
+        {
+            throw Invalid("tags must not be empty");
+        }
+
+        AccessInterceptor.SetAuditTarget(context, name + (message.Node.Length > 0 ? $" on {message.Node}" : ""));
+        var peer = Peer(message.Node);
+        var session = (await peer.BeginStreamAsync(new StreamBackupRequest(name, [.. message.Tags]))).Id;
+        var committed = false;
+        var reason = "the upload failed";
+        try
+        {
+            var segment = new byte[SegmentBytes];
+            var filled = 0;
+            long total = 0;
+            while (true)
+            {
+                var data = message.Data.Memory;
+                total += data.Length;
+                while (data.Length > 0)
+                {
+                    var n = Math.Min(segment.Length - filled, data.Length);
+                    data.Span[..n].CopyTo(segment.AsSpan(filled));
+                    data = data[n..];
+                    filled += n;
+                    if (filled == segment.Length)
+                    {
+                        // The node copies the segment into its chunker before it answers, so the array can be reused.
+                        await peer.AppendStreamAsync(session, new DataSegment(segment));
+                        filled = 0;
+                    }
+                }
+
+                if (message.Complete)
+                {
+                    if (filled > 0)
+                    {
+                        await peer.AppendStreamAsync(session, new DataSegment(segment[..filled]));
+                    }
+
+                    var snapshot = await peer.CompleteStreamAsync(session, message.TotalSize);
+                    committed = true;
+                    return ProtoMapper.ToProto(snapshot);
+                }
+
+                bool more;
+                try
+                {
+                    more = await requestStream.MoveNext(cancellation);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+                {
+                    reason = $"stream '{name}' was cut off after {total} bytes (the client went away); nothing was committed";
+                    throw new StreamTruncatedException(reason);
+                }
+
+                if (!more)
+                {
+                    reason = $"stream '{name}' ended after {total} bytes without a message marked complete; nothing was committed";
+                    throw new StreamTruncatedException(reason);
+                }
+
+                message = requestStream.Current;
+            }
+        }
+        catch (Exception e) when (e is not StreamTruncatedException)
+        {
+            reason = e.Message;
+            throw;
+        }
+        finally
+        {
+            if (!committed)
+            {
+                await AbortQuietlyAsync(peer, session, reason);
+            }
+        }
+    }
+
+    public override async Task Dump(V1.DumpRequest request, IServerStreamWriter<V1.DumpChunk> responseStream, ServerCallContext context)
+    {
+        RequireReference(request.Snapshot);
+        if (!request.Path.StartsWith('/') || request.Path.Length < 2)
+        {
+            throw Invalid($"path '{AccessInterceptor.Shorten(request.Path, 200)}' must be the absolute path of a file inside the snapshot");
+        }
+
+        var snapshot = await Catalog.ResolveAsync(request.Snapshot);
+        var cancellation = context.CancellationToken;
+        // One chunk per grain message: memory stays at a chunk or two whatever the file's size.
+        await foreach (var chunk in Peer("").ReadFileAsync(snapshot.Id, request.Path, cancellation).WithBatchSize(1).WithCancellation(cancellation))
+        {
+            for (var offset = 0; offset < chunk.Data.Length; offset += SegmentBytes)
+            {
+                var piece = chunk.Data.AsMemory(offset, Math.Min(SegmentBytes, chunk.Data.Length - offset));
+                await responseStream.WriteAsync(new V1.DumpChunk { Data = UnsafeByteOperations.UnsafeWrap(piece) }, cancellation);
+            }
+        }
+    }
+
+    public override async Task<V1.CreateApiKeyResponse> CreateApiKey(V1.CreateApiKeyRequest request, ServerCallContext context)
+    {
+        RequireKeyName(request.Name);
+        var role = SecurityMapper.FromProto(request.Role);
+        var token = ApiKeys.NewToken();
+        var key = await keys.Store.CreateAsync(request.Name, role, ApiKeys.Hash(token), AccessInterceptor.CallerOf(context).Name);
+        return new V1.CreateApiKeyResponse { Key = SecurityMapper.ToProto(key), Token = token };
+    }
+
+    public override async Task<V1.ApiKey> RevokeApiKey(V1.RevokeApiKeyRequest request, ServerCallContext context)
+    {
+        RequireKeyName(request.Name);
+        return SecurityMapper.ToProto(await keys.Store.RevokeAsync(request.Name));
+    }
+
+    public override async Task<V1.ListApiKeysResponse> ListApiKeys(V1.ListApiKeysRequest request, ServerCallContext context)
+    {
+        var response = new V1.ListApiKeysResponse();
+        response.Keys.AddRange((await keys.Store.ListAsync()).Select(SecurityMapper.ToProto));
+        return response;
+    }
+
+    public override async Task<V1.ListAuditResponse> ListAudit(V1.ListAuditRequest request, ServerCallContext context)
+    {
+        if (request.Limit is < 0 or > AuditLogLimit)
+        {
+            throw Invalid($"limit is {request.Limit}; must be between 1 and {AuditLogLimit} (0 = {DefaultAuditLimit})");
+        }
+
+        var records = await _grains.GetGrain<IAuditLogGrain>("default").ListAsync(request.Limit == 0 ? DefaultAuditLimit : request.Limit);
+        var response = new V1.ListAuditResponse();
+        response.Entries.AddRange(records.Select(SecurityMapper.ToProto));
+        return response;
+    }
+
+    private const int AuditLogLimit = 1000;
+
+    private static async Task AbortQuietlyAsync(IPeerGrain peer, JobId session, string reason)
+    {
+        try
+        {
+            await peer.AbortStreamAsync(session, reason);
+        }
+        catch (Exception)
+        {
+            // The node aborts idle sessions by itself; the caller already has the original error.
+        }
+    }
+
+    private static void RequireKeyName(string name)
+    {
+        if (!KeyNamePattern().IsMatch(name))
+        {
+            throw Invalid($"key name '{AccessInterceptor.Shorten(name, 80)}' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex KeyNamePattern();
 
     /// <summary>The gateway's version (informational version of this assembly, without build metadata).</summary>
     public static string Version { get; } = GetVersion();

@@ -45,3 +45,7 @@ public sealed class FailoverRefusedException(string message) : VaultException(me
 /// <summary>The named failover service is not configured.</summary>
 [GenerateSerializer, Alias("vault.failover-service-not-found")]
 public sealed class FailoverServiceNotFoundException(string message) : VaultException(message);
+
+/// <summary>A stream upload ended before the sender said it was complete; nothing was committed.</summary>
+[GenerateSerializer, Alias("vault.stream-truncated")]
+public sealed class StreamTruncatedException(string message) : VaultException(message);

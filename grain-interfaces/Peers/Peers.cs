@@ -94,6 +94,17 @@ public sealed record ProbeRequest(
 [GenerateSerializer, Immutable, Alias("vault.probe-result")]
 public sealed record ProbeResult(string Observer, bool Reachable, string? Error, double DurationMs);
 
+/// <summary>A stream backup: the snapshot will hold one file "/<see cref="Name"/>".</summary>
+[GenerateSerializer, Immutable, Alias("vault.stream-backup-request")]
+public sealed record StreamBackupRequest(string Name, IReadOnlyList<string> Tags);
+
+/// <summary>
+/// A piece of a byte stream crossing a grain call (a few MiB at most). Immutable: the sender
+/// must not touch the array after handing it over, so local calls need no copy.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("vault.data-segment")]
+public sealed record DataSegment(byte[] Data);
+
 /// <summary>
 /// One node (key: its stable node id), placed on the silo that advertises that id. The only code
 /// that touches that node's disk: its pack store and its backup and restore jobs.
@@ -113,12 +124,37 @@ public interface IPeerGrain : IGrainWithStringKey
 
     Task<PeerInfo> GetInfoAsync();
 
+    /// <summary>Connects from this node to a replicated server and runs a trivial query (a failover observer's check).</summary>
+    Task<ProbeResult> ProbeAsync(ProbeRequest request);
+
     /// <summary>
     /// The entries of a snapshot at and below <paramref name="path"/> (absolute, "/" = root), depth first;
     /// only the direct children when <paramref name="recursive"/> is false.
     /// </summary>
-    /// <summary>Connects from this node to a replicated server and runs a trivial query (a failover observer's check).</summary>
-    Task<ProbeResult> ProbeAsync(ProbeRequest request);
-
     IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Opens a stream backup on this node; the returned job's id names the session. A session that
+    /// sees no call for a while is aborted and commits nothing.
+    /// </summary>
+    Task<JobInfo> BeginStreamAsync(StreamBackupRequest request);
+
+    /// <summary>
+    /// Appends the next bytes. Returns once they are chunked and handed to the node's bounded
+    /// write pipeline, so a caller that awaits each call is throttled to the node's pace.
+    /// Calls of one session must not overlap.
+    /// </summary>
+    Task AppendStreamAsync(JobId session, DataSegment segment);
+
+    /// <summary>
+    /// Flushes the data, commits the snapshot and returns it. <paramref name="totalSize"/>, when
+    /// not 0, must equal the bytes appended (else nothing is committed).
+    /// </summary>
+    Task<Vault.Snapshots.SnapshotInfo> CompleteStreamAsync(JobId session, long totalSize);
+
+    /// <summary>Drops a session: nothing is committed. Unknown or finished sessions are ignored.</summary>
+    Task AbortStreamAsync(JobId session, string reason);
+
+    /// <summary>The bytes of a file of a committed snapshot, in order, each chunk verified.</summary>
+    IAsyncEnumerable<DataSegment> ReadFileAsync(SnapshotId snapshot, string path, CancellationToken cancellationToken = default);
 }

@@ -36,6 +36,15 @@ public sealed partial class NodeOptions
 
     public RepositorySection Repository { get; set; } = new();
 
+    public RestoreSection Restore { get; set; } = new();
+
+    /// <summary>Where restores may write.</summary>
+    public sealed class RestoreSection
+    {
+        /// <summary>Absolute directories a restore target must be at or below; empty = any absolute path.</summary>
+        public string[] AllowedRoots { get; set; } = [];
+    }
+
     public sealed class ClusterOptionsSection
     {
         /// <summary>Orleans silo-to-silo port.</summary>
@@ -122,6 +131,15 @@ public sealed partial class NodeOptions
         if (Repository.PackSize is < 1024 * 1024 or > 256 * 1024 * 1024)
         {
             yield return $"{Section}:Repository:PackSize is {Repository.PackSize}; must be between 1 MiB and 256 MiB";
+        }
+
+        for (var i = 0; i < Restore.AllowedRoots.Length; i++)
+        {
+            var root = Restore.AllowedRoots[i];
+            if (string.IsNullOrWhiteSpace(root) || !Path.IsPathFullyQualified(root))
+            {
+                yield return $"{Section}:Restore:AllowedRoots:{i} is '{root}'; must be an absolute directory path";
+            }
         }
 
         if (Repository.CompressionLevel is < 1 or > 19)

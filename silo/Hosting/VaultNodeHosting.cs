@@ -25,6 +25,7 @@ public static partial class VaultNodeHosting
         ["--workers"] = "Vault:Workers",
         ["--silo-port"] = "Vault:Cluster:SiloPort",
         ["--gateway-port"] = "Vault:Cluster:GatewayPort",
+        ["--auth"] = "Vault:Gateway:Auth",
     };
 
     /// <summary>Command-line options of the silo, for --help and for rejecting unknown ones.</summary>
@@ -40,7 +41,9 @@ public static partial class VaultNodeHosting
         builder.Configuration.AddCommandLine(args, Switches);
         var options = Bind(builder.Configuration);
         var failover = FailoverSection.Bind(builder.Configuration);
-        var errors = options.Validate().Concat(failover.Validate()).ToList();
+        var gateway = new Vault.Gateway.GatewayOptions();
+        builder.Configuration.GetSection(Vault.Gateway.GatewayOptions.SectionName).Bind(gateway);
+        var errors = options.Validate().Concat(failover.Validate()).Concat(gateway.Validate(options.BindAddress)).ToList();
         if (errors.Count > 0)
         {
             throw new StartupException(string.Join(Environment.NewLine, errors));
@@ -48,11 +51,33 @@ public static partial class VaultNodeHosting
 
         var node = OpenNode(options);
         builder.Services.AddSingleton(options);
+        var ip = IPAddress.Parse(options.BindAddress);
+        if (gateway.Tls.Enabled)
+        {
+            // Fail at start, naming the files, rather than at the first connection.
+            try
+            {
+                GatewayExtensions.LoadCertificate(gateway.Tls.CertificateFile!, gateway.Tls.KeyFile!).Dispose();
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new StartupException(e.Message);
+            }
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
-            var ip = IPAddress.Parse(options.BindAddress);
-            k.Listen(ip, options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
-            k.Listen(ip, options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
+            k.Limits.MaxRequestBodySize = gateway.MaxRequestBytes;
+            k.Listen(ip, options.HttpPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http1;
+                l.UseVaultTls(gateway);
+            });
+            k.Listen(ip, options.GrpcPort, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                l.UseVaultTls(gateway);
+            });
         });
         builder.UseOrleans(silo =>
         {
@@ -76,12 +101,18 @@ public static partial class VaultNodeHosting
         {
             o.DefaultNode = options.NodeId;
             o.ClusterMode = "embedded";
+            if (o.Auth.Length == 0)
+            {
+                // Authentication is on by default; only a loopback-only node may do without it.
+                o.Auth = IPAddress.IsLoopback(ip) ? "off" : "required";
+            }
         });
         return builder;
     }
 
     public static WebApplication MapVaultNode(this WebApplication app)
     {
+        app.UseVaultGateway();
         app.MapVaultHealth();
         app.MapVaultTelemetry();
         app.MapVaultGateway();
@@ -159,7 +190,10 @@ public static partial class VaultNodeHosting
 
         // No job runs before the node starts: every temporary pack file is a crash leftover.
         repository.Packs.DeleteStaleTempFiles(TimeSpan.Zero);
-        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers);
+        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers)
+        {
+            RestoreRoots = [.. options.Restore.AllowedRoots.Select(r => r.Length > 1 ? Path.GetFullPath(r).TrimEnd('/') : r)],
+        };
     }
 
     [GeneratedRegex("'(Vault:[A-Za-z:]+)'")]

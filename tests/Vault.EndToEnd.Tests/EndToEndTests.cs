@@ -151,6 +151,10 @@ public sealed class EndToEndTests : IAsyncLifetime
     [InlineData(new[] { "--Vault:Chunking:MaxSize=4096" }, "Vault:Chunking:MaxSize")]
     [InlineData(new[] { "--no-such-option", "1" }, "unknown option '--no-such-option'")]
     [InlineData(new[] { "--bind", "localhost-ish" }, "Vault:BindAddress is 'localhost-ish'")]
+    [InlineData(new[] { "--bind", "0.0.0.0" }, "Vault:Gateway:Tls:CertificateFile is empty while Vault:BindAddress is '0.0.0.0' (not loopback); plaintext is refused outside loopback")]
+    [InlineData(new[] { "--auth", "maybe" }, "Vault:Gateway:Auth is 'maybe'; must be 'required' or 'off'")]
+    [InlineData(new[] { "--Vault:Gateway:Tls:CertificateFile=/nonexistent/cert.pem", "--Vault:Gateway:Tls:KeyFile=/nonexistent/key.pem" }, "Vault:Gateway:Tls:CertificateFile is '/nonexistent/cert.pem'; the file does not exist")]
+    [InlineData(new[] { "--Vault:Restore:AllowedRoots:0=relative/dir" }, "Vault:Restore:AllowedRoots:0 is 'relative/dir'; must be an absolute directory path")]
     public async Task Silo_InvalidConfiguration_RefusesNamingKeyValueAndRule(string[] args, string expected)
     {
         await using var silo = new SiloProcess(Path.Combine(_root, "data"));

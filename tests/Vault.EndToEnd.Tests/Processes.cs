@@ -139,6 +139,14 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string Gateway => $"http://127.0.0.1:{GrpcPort}";
 
+    /// <summary>Extra environment variables of the silo (VAULT_ADMIN_TOKEN...).</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
+
+    /// <summary>Extra command-line arguments of the silo (--auth required...).</summary>
+    public List<string> ExtraArguments { get; } = [];
+
+    public int? ProcessId => _process?.Id;
+
     public string Http => $"http://127.0.0.1:{HttpPort}";
 
     public string Log
@@ -158,16 +166,25 @@ public sealed class SiloProcess : IAsyncDisposable
         "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(), "--node-id", "e2e", .. extra,
     ];
 
-    public Dictionary<string, string> Environment() => new()
+    public Dictionary<string, string> Environment()
     {
-        ["VAULT_PASSWORD"] = Password,
-        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        ["HOME"] = DataDir,
-    };
+        var env = new Dictionary<string, string>
+        {
+            ["VAULT_PASSWORD"] = Password,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["HOME"] = DataDir,
+        };
+        foreach (var (k, v) in ExtraEnvironment)
+        {
+            env[k] = v;
+        }
+
+        return env;
+    }
 
     public async Task StartAsync()
     {
-        var (file, args) = Command(Arguments());
+        var (file, args) = Command(Arguments([.. ExtraArguments]));
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Orleans;
 using Orleans.Runtime;
 using Vault.Peers;
+using Vault.Security;
 using Vault.Snapshots;
 using Vault.Storage;
 
@@ -19,6 +20,10 @@ public sealed class FakeGrainFactory : IGrainFactory
 
     public FakePeer Peer(string node) => Peers.GetOrAdd(node, n => new FakePeer(n, Catalog));
 
+    public FakeApiKeys Keys { get; } = new();
+
+    public FakeAuditLog Audit { get; } = new();
+
     TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix)
     {
         object grain = typeof(TGrainInterface) == typeof(ISnapshotCatalogGrain)
@@ -26,6 +31,8 @@ public sealed class FakeGrainFactory : IGrainFactory
             : typeof(TGrainInterface) == typeof(IPeerGrain) ? Peer(primaryKey)
             : typeof(TGrainInterface) == typeof(Vault.Failover.IFailoverControllerGrain) ? Controllers.GetOrAdd(primaryKey, k => new FakeFailoverController(k, false))
             : typeof(TGrainInterface) == typeof(Vault.Failover.IFailoverRegistryGrain) ? new FakeFailoverRegistry(this)
+            : typeof(TGrainInterface) == typeof(IApiKeyGrain) ? Keys
+            : typeof(TGrainInterface) == typeof(IAuditLogGrain) ? Audit
             : throw new NotSupportedException(typeof(TGrainInterface).Name);
         return (TGrainInterface)grain;
     }
@@ -215,6 +222,82 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
         }
     }
 
+    /// <summary>Bytes of stream sessions, by session; committed streams become snapshots whose file content is kept here.</summary>
+    public ConcurrentDictionary<JobId, MemoryStream> Streams { get; } = new();
+
+    public ConcurrentDictionary<SnapshotId, byte[]> StreamedFiles { get; } = new();
+
+    public List<JobId> AbortedStreams { get; } = [];
+
+    public Task<JobInfo> BeginStreamAsync(StreamBackupRequest request)
+    {
+        var job = Start(JobKind.Backup, null);
+        Streams[job.Id] = new MemoryStream();
+        _names[job.Id] = request;
+        return Task.FromResult(job);
+    }
+
+    public Task AppendStreamAsync(JobId session, DataSegment segment)
+    {
+        if (!Streams.TryGetValue(session, out var stream))
+        {
+            throw new JobNotFoundException($"no stream session {session}");
+        }
+
+        stream.Write(segment.Data);
+        return Task.CompletedTask;
+    }
+
+    public Task<SnapshotInfo> CompleteStreamAsync(JobId session, long totalSize)
+    {
+        if (!Streams.TryRemove(session, out var stream))
+        {
+            throw new JobNotFoundException($"no stream session {session}");
+        }
+
+        if (totalSize != 0 && totalSize != stream.Length)
+        {
+            throw new StreamTruncatedException($"received {stream.Length} bytes, announced {totalSize}");
+        }
+
+        var request = _names[session];
+        var snapshot = new SnapshotInfo(SnapshotId.New(), node, "host-" + node, ["/" + request.Name], request.Tags, DateTimeOffset.UtcNow, null,
+            new ChunkId(new Hash256(1, 2, 3, 5)), new SnapshotStats(1, 1, 0, stream.Length, stream.Length, stream.Length, 1, 0, 0, 0.1),
+            SnapshotState.Committed, false);
+        StreamedFiles[snapshot.Id] = stream.ToArray();
+        catalog.AddAsync(snapshot);
+        return Task.FromResult(snapshot);
+    }
+
+    public Task AbortStreamAsync(JobId session, string reason)
+    {
+        if (Streams.TryRemove(session, out _))
+        {
+            lock (AbortedStreams)
+            {
+                AbortedStreams.Add(session);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<DataSegment> ReadFileAsync(SnapshotId snapshot, string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (!StreamedFiles.TryGetValue(snapshot, out var bytes))
+        {
+            throw new NotFoundException($"path {path} does not exist in snapshot {snapshot.Short}");
+        }
+
+        for (var offset = 0; offset < bytes.Length; offset += 3 * 1024 * 1024)
+        {
+            await Task.Yield();
+            yield return new DataSegment(bytes[offset..Math.Min(bytes.Length, offset + (3 * 1024 * 1024))]);
+        }
+    }
+
+    private readonly ConcurrentDictionary<JobId, StreamBackupRequest> _names = new();
+
     private JobInfo Start(JobKind kind, SnapshotId? snapshot)
     {
         var job = new JobInfo(JobId.New(), kind, JobState.Running, node, DateTimeOffset.UtcNow, null,
@@ -299,5 +382,79 @@ public sealed class FakeFailoverController(string service, bool configured) : Va
 
         Commands.Add(command);
         return Task.FromResult(Status = Status with { Primary = command.To ?? "pg2", Epoch = Status.Epoch + 1 });
+    }
+}
+
+public sealed class FakeApiKeys : IApiKeyGrain
+{
+    private readonly List<(ApiKeyInfo Info, string Hash)> _keys = [];
+
+    public Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy)
+    {
+        lock (_keys)
+        {
+            if (_keys.Any(k => k.Info.Name == name && k.Info.Revoked is null))
+            {
+                throw new InvalidRequestException($"an API key named '{name}' exists already");
+            }
+
+            var info = new ApiKeyInfo(name, role, DateTimeOffset.UtcNow, createdBy, null);
+            _keys.Add((info, tokenHash));
+            return Task.FromResult(info);
+        }
+    }
+
+    public Task<ApiKeyInfo> RevokeAsync(string name)
+    {
+        lock (_keys)
+        {
+            var at = _keys.FindIndex(k => k.Info.Name == name && k.Info.Revoked is null);
+            if (at < 0)
+            {
+                throw new NotFoundException($"no active API key is named '{name}'");
+            }
+
+            _keys[at] = (_keys[at].Info with { Revoked = DateTimeOffset.UtcNow }, _keys[at].Hash);
+            return Task.FromResult(_keys[at].Info);
+        }
+    }
+
+    public Task<IReadOnlyList<ApiKeyInfo>> ListAsync()
+    {
+        lock (_keys)
+        {
+            return Task.FromResult<IReadOnlyList<ApiKeyInfo>>([.. _keys.Select(k => k.Info)]);
+        }
+    }
+
+    public Task<ApiKeyInfo?> TryAuthenticateAsync(string tokenHash)
+    {
+        lock (_keys)
+        {
+            return Task.FromResult(_keys.Where(k => k.Hash == tokenHash && k.Info.Revoked is null).Select(k => k.Info).FirstOrDefault());
+        }
+    }
+}
+
+public sealed class FakeAuditLog : IAuditLogGrain
+{
+    public List<AuditRecord> Records { get; } = [];
+
+    public Task AppendAsync(AuditRecord record)
+    {
+        lock (Records)
+        {
+            Records.Add(record);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<AuditRecord>> ListAsync(int limit)
+    {
+        lock (Records)
+        {
+            return Task.FromResult<IReadOnlyList<AuditRecord>>([.. Enumerable.Reverse(Records).Take(limit)]);
+        }
     }
 }

@@ -20,6 +20,7 @@ public sealed class GatewayErrorsTests
         { new FormatException("'x' is not a job id"), StatusCode.InvalidArgument, true },
         { new CorruptDataException("pack 12 hash mismatch"), StatusCode.DataLoss, true },
         { new DataCorruptionException("chunk 3 in pack 12: tag mismatch"), StatusCode.DataLoss, true },
+        { new IndexRestartedException("index partition 7 restarted"), StatusCode.Aborted, true },
         { new WrongPasswordException("wrong password"), StatusCode.FailedPrecondition, true },
         { new OperationCanceledException(), StatusCode.Cancelled, false },
         { new TaskCanceledException(), StatusCode.Cancelled, false },

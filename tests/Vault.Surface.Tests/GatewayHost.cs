@@ -35,30 +35,55 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public Uri RestAddress { get; }
 
-    public static async Task<GatewayHost> StartAsync()
+    /// <summary>
+    /// Starts the gateway with authentication off and no rate limit unless <paramref name="settings"/> says
+    /// otherwise (keys under Vault:Gateway...). TLS is served when Vault:Gateway:Tls:* name a certificate.
+    /// </summary>
+    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var grains = new FakeGrainFactory();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["Vault:Gateway:DefaultNode"] = "node-a",
             ["Vault:Gateway:DefaultWatchInterval"] = "00:00:00.050",
             ["Vault:Gateway:ClusterMode"] = "embedded",
-        });
+            ["Vault:Gateway:Auth"] = "off",
+            ["Vault:Gateway:RateLimit:RequestsPerSecond"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        var options = new GatewayOptions();
+        builder.Configuration.GetSection(GatewayOptions.SectionName).Bind(options);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseVaultTls(options);
+            });
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.UseVaultTls(options);
+            });
         });
         builder.Services.AddSingleton<IGrainFactory>(grains);
         builder.Services.AddVaultGateway(builder.Configuration);
 
         var app = builder.Build();
+        app.UseVaultGateway();
         app.MapVaultGateway();
         await app.StartAsync();
 
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal))).ToList();
         return new GatewayHost(app, grains, addresses[0], addresses[1]);
     }
 

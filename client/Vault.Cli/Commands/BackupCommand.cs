@@ -11,8 +11,10 @@ public static class BackupCommand
         var paths = new Argument<string[]>("PATH")
         {
             Description = "Files or directories to back up, on the node's disk (relative paths are resolved against the current directory)",
-            Arity = ArgumentArity.OneOrMore,
+            Arity = ArgumentArity.ZeroOrMore,
         };
+        var stdin = new Option<bool>("--stdin") { Description = "Back up standard input (a dump, an archive...) as one file named by --name" };
+        var name = new Option<string?>("--name") { Description = "With --stdin: the file name inside the snapshot", HelpName = "NAME" };
         var tags = new Option<string[]>("--tag", "-t") { Description = "Tag the snapshot (repeatable)", HelpName = "TAG" };
         var excludes = new Option<string[]>("--exclude", "-e") { Description = "Skip paths matching a glob (repeatable)", HelpName = "GLOB" };
         var excludeFile = new Option<string?>("--exclude-file") { Description = "Read exclude globs from a file, one a line (blank lines and # comments skipped)", HelpName = "FILE" };
@@ -21,10 +23,31 @@ public static class BackupCommand
 
         var command = new Command("backup", "Back up paths into a new snapshot, showing progress, then a summary")
         {
-            paths, tags, excludes, excludeFile, node, force,
+            paths, tags, excludes, excludeFile, node, force, stdin, name,
         };
         command.SetAction((parse, cancellationToken) => globals.RunAsync(parse, cancellationToken, async context =>
         {
+            if (parse.GetValue(stdin))
+            {
+                if ((parse.GetValue(paths) ?? []).Length > 0 || parse.GetValue(excludes) is { Length: > 0 } || parse.GetValue(excludeFile) is not null || parse.GetValue(force))
+                {
+                    throw new UsageException("--stdin takes no PATH, --exclude, --exclude-file or --force");
+                }
+
+                var fileName = parse.GetValue(name) is { Length: > 0 } n ? n : throw new UsageException("--stdin needs --name NAME (the file name inside the snapshot)");
+                return await StreamAsync(context, fileName, parse.GetValue(tags) ?? [], parse.GetValue(node) ?? "", cancellationToken);
+            }
+
+            if ((parse.GetValue(paths) ?? []).Length == 0)
+            {
+                throw new UsageException("backup needs at least one PATH (or --stdin --name NAME)");
+            }
+
+            if (parse.GetValue(name) is not null)
+            {
+                throw new UsageException("--name is only for --stdin");
+            }
+
             var request = new StartBackupRequest
             {
                 Node = parse.GetValue(node) ?? "",
@@ -101,6 +124,26 @@ public static class BackupCommand
         }
 
         return incomplete ? ExitCodes.Incomplete : ExitCodes.Ok;
+    }
+
+    private static async Task<int> StreamAsync(CommandContext context, string name, string[] tags, string node, CancellationToken cancellationToken)
+    {
+        await using var input = context.Environment.OpenInput();
+        var snapshot = await context.Client.BackupStreamAsync(input, name, tags, node, cancellationToken);
+        var stats = snapshot.Stats ?? new SnapshotStats();
+        if (context.Json)
+        {
+            await context.Out.WriteLineAsync(Json.Serialize(new { snapshot = snapshot.Id, name = "/" + name, stats = Json.Stats(stats) }));
+        }
+        else
+        {
+            await context.Out.WriteAsync(
+                $"snapshot {NonEmpty(snapshot.ShortId, Formatting.ShortId(snapshot.Id))} saved (/{name} from standard input)\n" +
+                $"  data:     {Formatting.Bytes(stats.BytesTotal)} read, {Formatting.Bytes(stats.BytesStored)} added (after deduplication and compression)\n" +
+                $"  duration: {Formatting.Duration(TimeSpan.FromSeconds(stats.DurationSeconds))}\n");
+        }
+
+        return ExitCodes.Ok;
     }
 
     /// <summary>The text summary of a finished backup.</summary>

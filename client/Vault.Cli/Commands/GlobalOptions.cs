@@ -18,6 +18,13 @@ public sealed class GlobalOptions
                 ? fromEnvironment
                 : CliEnvironment.DefaultGateway,
         };
+        Token = new Option<string?>("--token")
+        {
+            Description = $"API key (env {CliEnvironment.TokenVariable}); needed when the gateway requires authentication",
+            HelpName = "TOKEN",
+            Recursive = true,
+            DefaultValueFactory = _ => environment.GetVariable(CliEnvironment.TokenVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
+        };
         Json = new Option<bool>("--json")
         {
             Description = "Write machine-readable JSON to stdout instead of text",
@@ -30,6 +37,8 @@ public sealed class GlobalOptions
     public Option<string> Gateway { get; }
 
     public Option<bool> Json { get; }
+
+    public Option<string?> Token { get; }
 
     /// <summary>Runs a command body with a client, turning every failure into a one-line message and an exit code.</summary>
     public async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<CommandContext, Task<int>> body)
@@ -44,7 +53,7 @@ public sealed class GlobalOptions
 
         try
         {
-            using var client = Environment.ClientFactory(address);
+            using var client = Environment.ClientFactory(address, new VaultClientOptions { Token = parse.GetValue(Token) });
             var context = new CommandContext(Environment, client, parse.GetValue(Json), address);
             return await body(context);
         }
@@ -67,6 +76,11 @@ public sealed class GlobalOptions
         {
             await error.WriteLineAsync("vault: cancelled");
             return ExitCodes.Cancelled;
+        }
+        catch (VaultClientException e) when (e.StatusCode is Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied)
+        {
+            await error.WriteLineAsync($"vault: error: {e.Message}");
+            return ExitCodes.Denied;
         }
         catch (VaultClientException e)
         {

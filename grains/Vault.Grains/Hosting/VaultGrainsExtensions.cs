@@ -1,11 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
+using Vault.Grains.Backup;
 using Vault.Grains.Chunks;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
 using Vault.Grains.Persistence;
 using Vault.Grains.Placement;
+using Vault.Grains.Restore;
 
 namespace Vault.Grains.Hosting;
 
@@ -24,6 +26,8 @@ public static class VaultGrainsExtensions
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<StreamSessions>();
+        services.AddSingleton<FileReader>();
         services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
         silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
         if (stateDir is not null)

@@ -44,6 +44,13 @@ public sealed class JobRunner(
         return Start(record, job.RunAsync);
     }
 
+    /// <summary>Makes a job driven from outside (a stream backup) queryable like the others.</summary>
+    public void Track(JobRecord record)
+    {
+        _jobs[record.Id] = record;
+        Trim();
+    }
+
     public JobRecord Get(JobId id) =>
         _jobs.TryGetValue(id, out var job) ? job : throw new JobNotFoundException($"node '{node.NodeId}' has no job {id} (unknown, or the node restarted since)");
 

@@ -26,5 +26,8 @@ public sealed class VaultNode(string nodeId, string dataDir, LocalRepository rep
 
     public string Hostname { get; } = Environment.MachineName;
 
+    /// <summary>Directories restores may write into (at or below); empty = any absolute path (the embedded default).</summary>
+    public IReadOnlyList<string> RestoreRoots { get; init; } = [];
+
     public void Dispose() => Repository.Dispose();
 }

@@ -19,7 +19,7 @@ namespace Vault.Grains.Peers;
 /// node's <see cref="JobRunner"/>; reads trees for listings. Holds no state of its own.
 /// </summary>
 [NodePlacement, Reentrant]
-public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees) : Grain, IPeerGrain
+public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, StreamSessions streams, FileReader files) : Grain, IPeerGrain
 {
     private string NodeId => this.GetPrimaryKeyString();
 
@@ -64,6 +64,12 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees) :
     public async Task<JobInfo> StartRestoreAsync(RestoreRequest request)
     {
         var target = RestoreJob.NormalizeTarget(request.Target);
+        if (node.RestoreRoots.Count > 0 && !node.RestoreRoots.Any(root => SnapshotPaths.IsAtOrBelow(target, root)))
+        {
+            throw new InvalidRequestException(
+                $"restore target {target} is outside the allowed roots of node '{NodeId}' ({string.Join(", ", node.RestoreRoots)}; Vault:Restore:AllowedRoots)");
+        }
+
         var snapshot = await GetCommittedAsync(request.Snapshot);
         return jobs.StartRestore(request with { Target = target }, snapshot).ToInfo();
     }
@@ -114,6 +120,57 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees) :
             }
 
             yield return entries.Current;
+        }
+    }
+
+    public Task<JobInfo> BeginStreamAsync(StreamBackupRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name is "." or ".." || request.Name.Contains('/') || request.Name.Contains('\0') || request.Name.Length > 255)
+        {
+            throw new InvalidRequestException($"stream name '{request.Name}' must be a file name: 1-255 characters, no '/', not '.' or '..'");
+        }
+
+        return Task.FromResult(streams.Begin(request).ToInfo());
+    }
+
+    // The work runs on the thread pool: chunking and hashing a segment must not hold the grain's turn.
+    public Task AppendStreamAsync(JobId session, DataSegment segment) =>
+        Task.Run(() => streams.AppendAsync(session, segment.Data));
+
+    public Task<SnapshotInfo> CompleteStreamAsync(JobId session, long totalSize) =>
+        Task.Run(() => streams.CompleteAsync(session, totalSize));
+
+    public Task AbortStreamAsync(JobId session, string reason) => streams.AbortAsync(session, reason);
+
+    public async IAsyncEnumerable<DataSegment> ReadFileAsync(SnapshotId snapshot, string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var chunks = ReadChunksAsync(snapshot, path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await chunks.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (StorageException e)
+            {
+                throw StorageErrorFilter.Translate(e);
+            }
+
+            yield return new DataSegment(chunks.Current);
+        }
+    }
+
+    private async IAsyncEnumerable<byte[]> ReadChunksAsync(SnapshotId snapshot, string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var info = await GetCommittedAsync(snapshot);
+        var normalized = "/" + string.Join('/', SnapshotPaths.Split(path));
+        var file = await files.FindFileAsync(info.Root, normalized, snapshot.Short, cancellationToken);
+        await foreach (var chunk in files.ReadAsync(file, cancellationToken))
+        {
+            yield return chunk;
         }
     }
 

@@ -1,0 +1,62 @@
+using Vault.Security;
+
+namespace Vault.Gateway;
+
+/// <summary>What one RPC requires: the least role allowed to call it, and whether it changes anything (audited).</summary>
+public sealed record RpcRule(ApiRole Role, bool Mutating);
+
+/// <summary>
+/// The role every RPC of <c>VaultService</c> requires. An RPC missing from the table is refused at
+/// start (<see cref="CheckComplete"/>), so a new RPC cannot ship without a declared role.
+/// </summary>
+public static class RpcPolicy
+{
+    public static IReadOnlyDictionary<string, RpcRule> Rules { get; } = new Dictionary<string, RpcRule>(StringComparer.Ordinal)
+    {
+        ["StartBackup"] = new(ApiRole.Operator, Mutating: true),
+        ["StartRestore"] = new(ApiRole.Operator, Mutating: true),
+        ["CancelJob"] = new(ApiRole.Operator, Mutating: true),
+        ["BackupStream"] = new(ApiRole.Operator, Mutating: true),
+        ["GetJob"] = new(ApiRole.Reader, Mutating: false),
+        ["WatchJob"] = new(ApiRole.Reader, Mutating: false),
+        ["ListSnapshots"] = new(ApiRole.Reader, Mutating: false),
+        ["GetSnapshot"] = new(ApiRole.Reader, Mutating: false),
+        ["ListFiles"] = new(ApiRole.Reader, Mutating: false),
+        ["GetStatus"] = new(ApiRole.Reader, Mutating: false),
+        ["Dump"] = new(ApiRole.Reader, Mutating: false),
+        ["CreateApiKey"] = new(ApiRole.Admin, Mutating: true),
+        ["RevokeApiKey"] = new(ApiRole.Admin, Mutating: true),
+        ["ListApiKeys"] = new(ApiRole.Admin, Mutating: false),
+        ["ListAudit"] = new(ApiRole.Admin, Mutating: false),
+        ["GetFailoverStatus"] = new(ApiRole.Reader, Mutating: false),
+        ["GetFailoverHistory"] = new(ApiRole.Reader, Mutating: false),
+        ["Switchover"] = new(ApiRole.Operator, Mutating: true),
+        ["Failover"] = new(ApiRole.Operator, Mutating: true),
+        ["PauseFailover"] = new(ApiRole.Operator, Mutating: true),
+        ["ResumeFailover"] = new(ApiRole.Operator, Mutating: true),
+    };
+
+    /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>
+    public static RpcRule For(string method)
+    {
+        var name = method[(method.LastIndexOf('/') + 1)..];
+        return Rules.TryGetValue(name, out var rule)
+            ? rule
+            : throw new InvalidOperationException($"RPC '{method}' declares no role in {nameof(RpcPolicy)}");
+    }
+
+    /// <summary>Throws when an RPC of the service has no rule, or a rule names no RPC.</summary>
+    public static void CheckComplete()
+    {
+        var methods = V1.VaultService.Descriptor.Methods.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = methods.Where(m => !Rules.ContainsKey(m)).ToList();
+        var stale = Rules.Keys.Where(k => !methods.Contains(k)).ToList();
+        if (missing.Count > 0 || stale.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{nameof(RpcPolicy)} is out of date: RPCs without a role: [{string.Join(", ", missing)}]; rules for no RPC: [{string.Join(", ", stale)}]");
+        }
+    }
+
+    public static bool Allows(ApiRole held, ApiRole required) => held >= required;
+}

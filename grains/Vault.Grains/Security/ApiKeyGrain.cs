@@ -1,0 +1,70 @@
+using Orleans.Concurrency;
+using Vault.Security;
+
+namespace Vault.Grains.Security;
+
+[GenerateSerializer, Alias("vault.api-key-state")]
+public sealed class ApiKeyState
+{
+    [Id(0)] public List<StoredApiKey> Keys { get; set; } = [];
+}
+
+/// <summary>A key as persisted: its public description and the SHA-256 of its token.</summary>
+[GenerateSerializer, Immutable, Alias("vault.stored-api-key")]
+public sealed record StoredApiKey(ApiKeyInfo Info, string TokenHash);
+
+/// <summary>The API keys of the repository. Metadata only: names, roles, token hashes.</summary>
+public sealed class ApiKeyGrain(
+    [PersistentState("api-keys", VaultStorage.State)] IPersistentState<ApiKeyState> state) : Grain, IApiKeyGrain
+{
+    private const int MaxKeys = 1000;
+
+    public async Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy)
+    {
+        var keys = state.State.Keys;
+        if (keys.Any(k => k.Info.Name == name && k.Info.Revoked is null))
+        {
+            throw new InvalidRequestException($"an API key named '{name}' exists already; revoke it first or choose another name");
+        }
+
+        if (keys.Any(k => k.TokenHash == tokenHash))
+        {
+            throw new InvalidRequestException("the token is in use by another key");
+        }
+
+        if (keys.Count(k => k.Info.Revoked is null) >= MaxKeys)
+        {
+            throw new InvalidRequestException($"there are {MaxKeys} active API keys already; revoke some first");
+        }
+
+        // A revoked key's name may be reused: the old record is dropped.
+        keys.RemoveAll(k => k.Info.Name == name);
+        var info = new ApiKeyInfo(name, role, DateTimeOffset.UtcNow, createdBy, null);
+        keys.Add(new StoredApiKey(info, tokenHash));
+        await state.WriteStateAsync();
+        return info;
+    }
+
+    public async Task<ApiKeyInfo> RevokeAsync(string name)
+    {
+        var keys = state.State.Keys;
+        var at = keys.FindIndex(k => k.Info.Name == name && k.Info.Revoked is null);
+        if (at < 0)
+        {
+            throw new NotFoundException($"no active API key is named '{name}'");
+        }
+
+        var revoked = keys[at].Info with { Revoked = DateTimeOffset.UtcNow };
+        keys[at] = keys[at] with { Info = revoked };
+        await state.WriteStateAsync();
+        return revoked;
+    }
+
+    [ReadOnly]
+    public Task<IReadOnlyList<ApiKeyInfo>> ListAsync() =>
+        Task.FromResult<IReadOnlyList<ApiKeyInfo>>([.. state.State.Keys.Select(k => k.Info).OrderBy(k => k.Name, StringComparer.Ordinal)]);
+
+    [ReadOnly]
+    public Task<ApiKeyInfo?> TryAuthenticateAsync(string tokenHash) =>
+        Task.FromResult(state.State.Keys.FirstOrDefault(k => k.Info.Revoked is null && k.TokenHash == tokenHash)?.Info);
+}
