@@ -33,3 +33,7 @@ public sealed class NotFoundException(string message) : VaultException(message);
 /// <summary>Stored data failed verification or is missing (pack hash, GCM tag, chunk id, malformed or hostile tree).</summary>
 [GenerateSerializer, Alias("vault.data-corruption")]
 public sealed class DataCorruptionException(string message) : VaultException(message);
+
+/// <summary>A pack could not be stored on its write quorum, or read from any node that should hold it.</summary>
+[GenerateSerializer, Alias("vault.replication")]
+public sealed class ReplicationException(string message) : VaultException(message);

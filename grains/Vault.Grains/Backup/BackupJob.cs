@@ -15,6 +15,7 @@ using Vault.Grains.Jobs;
 using Vault.Grains.Node;
 using Vault.Peers;
 using Vault.Snapshots;
+using Vault.Grains.Replication;
 using Vault.Storage;
 
 namespace Vault.Grains.Backup;
@@ -27,7 +28,8 @@ public sealed class BackupJob(
     JobRecord record,
     BackupRequest request,
     SnapshotInfo? parent,
-    ILogger logger)
+    ILogger logger,
+    PackReplicator? replicator = null)
 {
     private const int MaxOutstandingDirectories = 512;
     private readonly Chunker _chunker = new(node.Config.Chunker, node.Keys.GearTable);
@@ -49,7 +51,7 @@ public sealed class BackupJob(
         var pending = new SnapshotInfo(id, node.NodeId, node.Hostname, paths, request.Tags, DateTimeOffset.UtcNow, parent?.Id, default, emptyStats, SnapshotState.Pending, false);
         await snapshot.BeginAsync(pending);
 
-        await using var pipeline = new BlobPipeline(node, index, record, ct);
+        await using var pipeline = new BlobPipeline(node, index, record, ct, replicator);
         _pipeline = pipeline;
         var token = pipeline.Token;
         var workers = Enumerable.Range(0, node.Workers).Select(_ => Task.Run(() => FileWorkerAsync(token), token)).ToArray();
@@ -62,6 +64,13 @@ public sealed class BackupJob(
             root = await rootTask;
             await Task.WhenAll(workers);
             await pipeline.CompleteAsync();
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && pipeline.Failure is { } failure)
+        {
+            // The pipeline stopped everything because a stage failed (e.g. no write quorum): report that.
+            _files.Writer.TryComplete();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
         }
         catch
         {

@@ -14,6 +14,7 @@ using Vault.Chunks;
 using Vault.Grains.Chunks;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
+using Vault.Grains.Replication;
 using Vault.Storage;
 
 namespace Vault.Grains.Backup;
@@ -22,6 +23,7 @@ public sealed class BlobPipeline : IAsyncDisposable
 {
     private readonly VaultNode _node;
     private readonly ChunkIndex _index;
+    private readonly PackReplicator? _replicator;
     private readonly JobRecord _record;
     private readonly CancellationTokenSource _cts;
     private readonly ConcurrentDictionary<ChunkId, byte> _claimed = new();
@@ -32,10 +34,11 @@ public sealed class BlobPipeline : IAsyncDisposable
     private readonly Task _packer;
     private readonly Task _storer;
 
-    public BlobPipeline(VaultNode node, ChunkIndex index, JobRecord record, CancellationToken ct)
+    public BlobPipeline(VaultNode node, ChunkIndex index, JobRecord record, CancellationToken ct, PackReplicator? replicator = null)
     {
         _node = node;
         _index = index;
+        _replicator = replicator;
         _record = record;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var workers = node.Workers;
@@ -48,6 +51,9 @@ public sealed class BlobPipeline : IAsyncDisposable
     }
 
     public CancellationToken Token => _cts.Token;
+
+    /// <summary>The first error of a stage (not a cancellation): the cause when the pipeline's token was cancelled.</summary>
+    public Exception? Failure { get; private set; }
 
     /// <summary>
     /// For each id: true when it is new to the repository and now claimed by this pipeline (the
@@ -253,7 +259,16 @@ public sealed class BlobPipeline : IAsyncDisposable
             {
                 using (pack)
                 {
-                    await _node.Packs.WriteAsync(pack.Id, pack.Bytes, _cts.Token);
+                    // Durable on the write quorum (the local disk alone without a replicator) before it is indexed.
+                    if (_replicator is null)
+                    {
+                        await _node.Packs.WriteAsync(pack.Id, pack.Bytes, _cts.Token);
+                    }
+                    else
+                    {
+                        await _replicator.StoreAsync(pack.Id, pack.Bytes, _cts.Token);
+                    }
+
                     var entries = new IndexEntry[pack.Entries.Count];
                     for (var i = 0; i < entries.Length; i++)
                     {
@@ -271,8 +286,13 @@ public sealed class BlobPipeline : IAsyncDisposable
                 }
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            if (e is not OperationCanceledException)
+            {
+                Failure ??= e;
+            }
+
             await _cts.CancelAsync();
             throw;
         }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using Vault.Grains.Replication;
 using Vault.Storage;
 
 namespace Vault.Grains.Node;
@@ -7,17 +8,28 @@ namespace Vault.Grains.Node;
 /// <summary>
 /// Reads this node's packs. Whole-pack reads verify the pack hash (restore); single-blob reads
 /// fetch the pack header once (cached) and the blob's byte range, verified by its GCM tag and
-/// chunk id (trees, listings).
+/// chunk id (trees, listings). A pack this node does not hold is read from a replica (cluster mode).
 /// </summary>
-public sealed class PackReader(VaultNode node)
+public sealed class PackReader(VaultNode node, PackReplicator replicas)
 {
     private const int MaxCachedHeaders = 4096;
     private readonly ConcurrentDictionary<PackId, byte[]> _headers = new();
 
     public async Task<PackView> ReadPackAsync(PackId id, CancellationToken ct)
     {
-        var bytes = await node.Packs.ReadAsync(id, ct);
-        return new PackView(node.Keys, id, bytes);
+        if (node.Packs.Exists(id))
+        {
+            try
+            {
+                return new PackView(node.Keys, id, await node.Packs.ReadAsync(id, ct));
+            }
+            catch (CorruptDataException) when (replicas.Clustered)
+            {
+                // A damaged or vanished local copy: a replica may be intact (PackView verifies it too).
+            }
+        }
+
+        return new PackView(node.Keys, id, await replicas.FetchAsync(id, ct));
     }
 
     /// <summary>Returns the chunk's plaintext, verified.</summary>
@@ -27,7 +39,7 @@ public sealed class PackReader(VaultNode node)
         var blob = ArrayPool<byte>.Shared.Rent((int)location.Length);
         try
         {
-            var read = await node.Packs.ReadRangeAsync(location.Pack, location.Offset, blob.AsMemory(0, (int)location.Length), ct);
+            var read = await ReadRangeAsync(location.Pack, location.Offset, blob.AsMemory(0, (int)location.Length), ct);
             if (read != location.Length)
             {
                 throw new CorruptDataException(
@@ -46,6 +58,25 @@ public sealed class PackReader(VaultNode node)
         }
     }
 
+    private async Task<int> ReadRangeAsync(PackId pack, long offset, Memory<byte> destination, CancellationToken ct)
+    {
+        if (!replicas.Clustered || node.Packs.Exists(pack))
+        {
+            try
+            {
+                return await node.Packs.ReadRangeAsync(pack, offset, destination, ct);
+            }
+            catch (CorruptDataException) when (replicas.Clustered)
+            {
+                // Dropped by repair between the check and the read: fall through to a replica.
+            }
+        }
+
+        var bytes = await replicas.FetchRangeAsync(pack, offset, destination.Length, ct);
+        bytes.CopyTo(destination);
+        return bytes.Length;
+    }
+
     private async Task<byte[]> HeaderAsync(PackId pack, CancellationToken ct)
     {
         if (_headers.TryGetValue(pack, out var cached))
@@ -54,7 +85,7 @@ public sealed class PackReader(VaultNode node)
         }
 
         var header = new byte[BlobDecoder.HeaderSize];
-        var read = await node.Packs.ReadRangeAsync(pack, 0, header, ct);
+        var read = await ReadRangeAsync(pack, 0, header, ct);
         if (read != header.Length)
         {
             throw new CorruptDataException($"pack {pack} is truncated: no complete header", pack);
