@@ -57,6 +57,7 @@ public static class VaultCli
         root.Subcommands.Add(LsCommand.Create(globals));
         root.Subcommands.Add(RestoreCommand.Create(globals));
         root.Subcommands.Add(StatusCommand.Create(globals));
+        root.Subcommands.Add(PeersCommand.Create(globals));
         return root;
     }
 }

@@ -198,6 +198,14 @@ public sealed class VaultClient : IDisposable
     public Task<GetStatusResponse> GetStatusAsync(CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
 
+    /// <summary>Every node of the cluster's roster with its state and figures.</summary>
+    public Task<ListPeersResponse> ListPeersAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.ListPeersAsync(new ListPeersRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+
+    /// <summary>Starts draining a node; it is marked decommissioned once its packs are on their other owners.</summary>
+    public Task<Peer> DecommissionPeerAsync(string node, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.DecommissionPeerAsync(new DecommissionPeerRequest { Node = node }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+
     /// <summary>Closes the channel when this client created it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();
 

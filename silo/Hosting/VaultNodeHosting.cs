@@ -90,6 +90,8 @@ public static partial class VaultNodeHosting
         {
             o.DefaultNode = options.NodeId;
             o.ClusterMode = options.Cluster.IsCluster ? "cluster" : "embedded";
+            o.Replicas = options.Cluster.EffectiveReplicas;
+            o.WriteQuorum = options.Cluster.EffectiveWriteQuorum;
         });
         return builder;
     }

@@ -152,10 +152,13 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Arguments added to every start (e.g. the cluster database); later ones win.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; set; } = [];
+
     public IReadOnlyList<string> Arguments(params string[] extra) =>
     [
         SiloBinary, "--data-dir", DataDir, "--http-port", HttpPort.ToString(), "--grpc-port", GrpcPort.ToString(),
-        "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(), "--node-id", "e2e", .. extra,
+        "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(), "--node-id", "e2e", .. ExtraArguments, .. extra,
     ];
 
     public Dictionary<string, string> Environment() => new()
