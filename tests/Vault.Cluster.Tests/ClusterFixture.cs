@@ -37,6 +37,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public SiloProcess NewSilo(string node, string? dataDir = null) => new(dataDir ?? Path.Combine(Root, node), RepositoryPassword)
     {
+        // Three silos starting at once on two shared cores can take a while.
+        ReadyTimeout = TimeSpan.FromSeconds(180),
         ExtraArguments =
         [
             "--node-id", node, "--cluster-db", ClusterDb, "--apply-schema", "--replicas", "2",

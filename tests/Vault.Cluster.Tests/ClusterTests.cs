@@ -122,4 +122,51 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Assert.Contains("has no Vault schema", result.Stderr);
         Assert.Contains("--apply-schema", result.Stderr);
     }
+
+    [Fact]
+    public async Task StandaloneGateway_IsAClientOfTheCluster()
+    {
+        var gateway = Path.Combine(Path.GetDirectoryName(Binaries.Cli)!, "..", "..", "..", "..", "Vault.GatewayHost", "bin", Binaries.Configuration, "net10.0", "vault-gateway.dll");
+        Assert.True(File.Exists(gateway), $"{gateway} is missing: build the solution");
+        var (http, grpc) = (Ports.Free(), Ports.Free());
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { gateway, "--cluster-db", cluster.ClusterDb, "--http-port", http.ToString(), "--grpc-port", grpc.ToString(), "--default-node", "n1" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var log = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var httpClient = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await ClusterFixture.EventuallyAsync("the standalone gateway to answer", async () =>
+            {
+                Assert.False(process.HasExited, $"vault-gateway exited: {log}");
+                var response = await httpClient.GetAsync($"http://127.0.0.1:{http}/api/v1/peers");
+                return (response.IsSuccessStatusCode, true, $"{(int)response.StatusCode}");
+            }, TimeSpan.FromSeconds(60));
+
+            var peers = await Run.ProcessAsync("dotnet", [Binaries.Cli, "--gateway", $"http://127.0.0.1:{grpc}", "peers", "--json"]);
+            Assert.True(peers.ExitCode == 0, peers.ToString());
+            using var doc = JsonDocument.Parse(peers.Stdout);
+            var nodes = doc.RootElement.GetProperty("peers").EnumerateArray().Select(p => p.GetProperty("node").GetString()).ToList();
+            Assert.Contains("n1", nodes);
+
+            var source = Path.Combine(cluster.Root, "via-gateway");
+            Directory.CreateDirectory(source);
+            await File.WriteAllTextAsync(Path.Combine(source, "a.txt"), "through the standalone gateway");
+            var backup = await Run.ProcessAsync("dotnet", [Binaries.Cli, "--gateway", $"http://127.0.0.1:{grpc}", "backup", source, "--json"]);
+            Assert.True(backup.ExitCode == 0, backup.ToString());
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
 }

@@ -168,6 +168,9 @@ public sealed class SiloProcess : IAsyncDisposable
         ["HOME"] = DataDir,
     };
 
+    /// <summary>How long <see cref="StartAsync"/> waits for /health/ready.</summary>
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     public async Task StartAsync()
     {
         var (file, args) = Command(Arguments());
@@ -187,7 +190,7 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        await WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await WaitReadyAsync(ReadyTimeout);
     }
 
     /// <summary>Runs the silo binary to completion with extra arguments (for start-up failures).</summary>
