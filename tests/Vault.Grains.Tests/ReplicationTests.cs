@@ -81,6 +81,18 @@ public sealed class RepairTests(RepairClusterFixture cluster) : IClassFixture<Re
             TimeSpan.FromSeconds(60));
 
         await cluster.RestoreAndCompareAsync(survivor, job.Snapshot!.Value, source, Path.Combine(_dir, "restore"));
+
+        // Writes go on with a node down: each new pack lands on R live nodes (the next in rendezvous order).
+        var more = Path.Combine(_dir, "more");
+        ReplicatedClusterFixture.WriteRandomTree(more, seed: 4, files: 6);
+        var second = await cluster.BackupAsync(survivor, more);
+        var holders = cluster.Holders();
+        foreach (var pack in holders.Keys.Except(packs))
+        {
+            Assert.Equal(ReplicatedClusterFixture.Replicas, holders[pack].Count);
+        }
+
+        await cluster.RestoreAndCompareAsync(cluster.Live[1], second.Snapshot!.Value, more, Path.Combine(_dir, "restore-more"));
     }
 }
 
