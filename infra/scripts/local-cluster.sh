@@ -52,10 +52,17 @@ start() {
 }
 
 stop() {
+    # Silos first, while the database is still there for their graceful leave.
+    local pids=()
     for pid in "$root"/n*.pid; do
         [ -f "$pid" ] || continue
+        pids+=("$(cat "$pid")")
         kill "$(cat "$pid")" 2>/dev/null || true
         rm -f "$pid"
+    done
+    for p in "${pids[@]}"; do
+        for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+        kill -9 "$p" 2>/dev/null || true
     done
     [ -d "$root/pg/data" ] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$root/pg/data" -m fast -w stop >/dev/null 2>&1 || true
 }

@@ -126,22 +126,54 @@ public sealed class ClusterDatabase(string connectionString)
         }
     }
 
-    /// <summary>Refuses a node id that a live (Active) silo of the cluster already uses.</summary>
+    /// <summary>
+    /// Refuses a node id that a live silo of the cluster already uses: a membership row with that name
+    /// marked active whose silo port still accepts connections. A row left active by a silo that was
+    /// killed (its port is closed) does not block the restart; the cluster declares it dead.
+    /// </summary>
     public async Task CheckNodeIdFreeAsync(string clusterId, string nodeId, CancellationToken ct = default)
     {
-        await using var connection = await OpenAsync(ct);
-        await using var command = new NpgsqlCommand(
-            "SELECT address, port, start_time FROM vault_membership WHERE deployment_id = @c AND silo_name = @n AND status = 3 LIMIT 1",
-            connection);
-        command.Parameters.AddWithValue("c", clusterId);
-        command.Parameters.AddWithValue("n", nodeId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (await reader.ReadAsync(ct))
+        var active = new List<(string Address, int Port, DateTime Started)>();
+        await using (var connection = await OpenAsync(ct))
+        await using (var command = new NpgsqlCommand(
+            "SELECT address, port, start_time FROM vault_membership WHERE deployment_id = @c AND silo_name = @n AND status = 3",
+            connection))
         {
-            throw new StartupException(
-                $"node id '{nodeId}' (Vault:NodeId) is already held by a live silo at {reader.GetString(0)}:{reader.GetInt32(1)} " +
-                $"(started {reader.GetDateTime(2):u}); give each silo its own node id. If that silo was just killed, retry once the " +
-                "cluster has declared it dead (a few seconds).");
+            command.Parameters.AddWithValue("c", clusterId);
+            command.Parameters.AddWithValue("n", nodeId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                active.Add((reader.GetString(0), reader.GetInt32(1), reader.GetDateTime(2)));
+            }
+        }
+
+        foreach (var (address, port, started) in active)
+        {
+            if (await AcceptsConnectionsAsync(address, port, ct))
+            {
+                throw new StartupException(
+                    $"node id '{nodeId}' (Vault:NodeId) is already held by a live silo at {address}:{port} " +
+                    $"(started {started:u}); give each silo its own node id");
+            }
+        }
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(string address, int port, CancellationToken ct)
+    {
+        using var client = new TcpClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            await client.ConnectAsync(address, port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            // Refused or unreachable: no silo listens there any more (or it cannot be told apart from one
+            // that does not; Orleans membership still keeps two silos of one name from both being active).
+            return false;
         }
     }
 
