@@ -37,7 +37,11 @@ public sealed class PostgresServer : IAsyncDisposable
         Directory.CreateDirectory(dir);
         var pwfile = Path.Combine(dir, "pw");
         await File.WriteAllTextAsync(pwfile, Password);
-        await RunAsync("chown", "-R", "postgres", dir);
+        if (IsRoot)
+        {
+            await RunAsync("chown", "-R", "postgres", dir); // initdb and postgres refuse to run as root
+        }
+
         var data = Path.Combine(dir, "data");
         await AsPostgresAsync("initdb", "-D", data, "-U", "postgres", "--pwfile=" + pwfile, "--auth-local=trust",
             "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "-N");
@@ -88,8 +92,12 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    private static bool IsRoot => Environment.UserName == "root";
+
     private static Task AsPostgresAsync(string tool, params string[] args) =>
-        RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(BinDir, tool), .. args]);
+        IsRoot
+            ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(BinDir, tool), .. args])
+            : RunAsync(Path.Combine(BinDir, tool), args);
 
     private static async Task RunAsync(string file, params string[] args)
     {
