@@ -23,10 +23,12 @@ dotnet build Vault.sln -c "$configuration" -v quiet -nologo
 
 results=$(mktemp -d)
 status=0
+set +e
 dotnet test Vault.sln -c "$configuration" --no-build -nologo \
     --logger "trx" --results-directory "$results" \
-    --logger "console;verbosity=normal" 2>&1 | tee "$results/output.txt" | grep -E '^\s*(Failed|Passed!|Failed!|Skipped)|error' || true
+    --logger "console;verbosity=normal" 2>&1 | tee "$results/output.txt" | grep -E '^\s*(Failed|Passed!|Failed!|Skipped)|error'
 status=${PIPESTATUS[0]}
+set -e
 
 # One summary line over all projects, in the plain form CI reads.
 passed=0; failed=0; skipped=0
@@ -34,6 +36,13 @@ while read -r line; do
     p=$(sed -nE 's/.*Passed:\s+([0-9]+).*/\1/p' <<<"$line"); f=$(sed -nE 's/.*Failed:\s+([0-9]+),.*/\1/p' <<<"$line"); s=$(sed -nE 's/.*Skipped:\s+([0-9]+).*/\1/p' <<<"$line")
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
 done < <(grep -E '(Passed|Failed)!\s+-' "$results/output.txt")
+# With the normal console verbosity each project ends with a block of "Passed: N" / "Failed: N" lines instead.
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+    passed=$(sed -nE 's/^\s+Passed:\s+([0-9]+)\s*$/\1/p' "$results/output.txt" | awk '{ s += $1 } END { print s + 0 }')
+    failed=$(sed -nE 's/^\s+Failed:\s+([0-9]+)\s*$/\1/p' "$results/output.txt" | awk '{ s += $1 } END { print s + 0 }')
+    skipped=$(sed -nE 's/^\s+Skipped:\s+([0-9]+)\s*$/\1/p' "$results/output.txt" | awk '{ s += $1 } END { print s + 0 }')
+    passed=${passed:-0}; failed=${failed:-0}; skipped=${skipped:-0}
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
     echo "test.sh: FAILED (dotnet test exit $status)"
