@@ -38,6 +38,13 @@ while read -r line; do
     p=$(sed -nE 's/.*Passed:\s+([0-9]+).*/\1/p' <<<"$line"); f=$(sed -nE 's/.*Failed:\s+([0-9]+),.*/\1/p' <<<"$line"); s=$(sed -nE 's/.*Skipped:\s+([0-9]+).*/\1/p' <<<"$line")
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
 done < <(grep -E '(Passed|Failed)!\s+-' "$results/output.txt")
+# With the normal console verbosity each project ends with a block of "Passed: N" / "Failed: N" lines instead.
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+    passed=$(sed -nE 's/^\s+Passed:\s+([0-9]+)\s*$/\1/p' "$results/output.txt" | awk '{ s += $1 } END { print s + 0 }')
+    failed=$(sed -nE 's/^\s+Failed:\s+([0-9]+)\s*$/\1/p' "$results/output.txt" | awk '{ s += $1 } END { print s + 0 }')
+    skipped=$(sed -nE 's/^\s+Skipped:\s+([0-9]+)\s*$/\1/p' "$results/output.txt" | awk '{ s += $1 } END { print s + 0 }')
+    passed=${passed:-0}; failed=${failed:-0}; skipped=${skipped:-0}
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
     echo "test.sh: FAILED (dotnet test exit $status); full output in $results/output.txt"

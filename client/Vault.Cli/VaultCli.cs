@@ -62,6 +62,7 @@ public static class VaultCli
         root.Subcommands.Add(DumpCommand.Create(globals));
         root.Subcommands.Add(KeysCommand.Create(globals));
         root.Subcommands.Add(AuditCommand.Create(globals));
+        root.Subcommands.Add(PeersCommand.Create(globals));
         return root;
     }
 }

@@ -344,6 +344,13 @@ public sealed class VaultClient : IDisposable
     public Task<FailoverStatus> ResumeFailoverAsync(string service, string operatorName = "", CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.ResumeFailoverAsync(new ResumeFailoverRequest { Service = service, Operator = operatorName }, cancellationToken: cancellationToken).ResponseAsync,
             idempotent: false, cancellationToken);
+    /// <summary>Every node of the cluster's roster with its state and figures.</summary>
+    public Task<ListPeersResponse> ListPeersAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.ListPeersAsync(new ListPeersRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+
+    /// <summary>Starts draining a node; it is marked decommissioned once its packs are on their other owners.</summary>
+    public Task<Peer> DecommissionPeerAsync(string node, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.DecommissionPeerAsync(new DecommissionPeerRequest { Node = node }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
 
     /// <summary>Closes the channel when this client created it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();

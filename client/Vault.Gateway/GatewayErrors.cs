@@ -34,6 +34,7 @@ public static class GatewayErrors
                 => (new Status(StatusCode.InvalidArgument, exception.Message), false),
             CorruptDataException or DataCorruptionException => (new Status(StatusCode.DataLoss, exception.Message), false),
             WrongPasswordException or FailoverRefusedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
+            ReplicationException => (new Status(StatusCode.Unavailable, exception.Message), false),
             OperationCanceledException => (new Status(StatusCode.Cancelled, "the operation was cancelled"), false),
             VaultException or StorageException => (new Status(StatusCode.Internal, exception.Message), true),
             _ => (new Status(StatusCode.Internal, InternalMessage), true),

@@ -19,6 +19,12 @@ public sealed class GatewayOptions
     /// <summary>Reported by GetStatus (for example "embedded" or "cluster"); empty when unknown.</summary>
     public string ClusterMode { get; set; } = "";
 
+    /// <summary>R, the copies of each pack (reported by ListPeers; a decommission may not leave fewer active nodes).</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>W, the copies on disk before a snapshot commits (reported by ListPeers).</summary>
+    public int WriteQuorum { get; set; } = 1;
+
     /// <summary>Interval of WatchJob messages when the request gives none.</summary>
     public TimeSpan DefaultWatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

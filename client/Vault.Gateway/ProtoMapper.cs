@@ -213,6 +213,31 @@ public static class ProtoMapper
         RunningJobs = peer.RunningJobs,
     };
 
+    public static V1.Peer ToProto(RosterEntry entry) => new()
+    {
+        Node = entry.Node,
+        State = entry.Membership switch
+        {
+            NodeMembership.Decommissioning => "decommissioning",
+            NodeMembership.Decommissioned => "decommissioned",
+            _ => entry.Up ? "up" : "down",
+        },
+    };
+
+    public static void AddInfo(V1.Peer peer, PeerInfo info)
+    {
+        peer.Silo = info.Silo;
+        peer.PackCount = info.PackCount;
+        peer.UsedBytes = info.UsedBytes;
+        peer.FreeBytes = info.FreeBytes;
+        peer.RunningJobs = info.RunningJobs;
+        peer.UnderReplicated = info.UnderReplicated;
+        if (info.LastRepair is { } last)
+        {
+            peer.LastRepair = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(last);
+        }
+    }
+
     // ---- ids ----
 
     /// <summary>Parses a job id; throws <see cref="FormatException"/> with a message fit for the caller.</summary>

@@ -175,7 +175,24 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
             SnapshotCount = snapshots.Count,
             ClusterMode = _options.ClusterMode,
         };
-        if (_options.DefaultNode.Length > 0)
+        if (_options.ClusterMode == "cluster")
+        {
+            // Every node that is up; ListPeers has the down and decommissioned ones too.
+            var roster = await _grains.GetGrain<IRosterGrain>(IRosterGrain.DefaultKey).GetAsync();
+            var infos = await Task.WhenAll(roster.Where(e => e.Up).Select(async e =>
+            {
+                try
+                {
+                    return await _grains.GetGrain<IPeerGrain>(e.Node).GetInfoAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    return null;
+                }
+            }));
+            response.Nodes.AddRange(infos.OfType<PeerInfo>().Select(ProtoMapper.ToProto));
+        }
+        else if (_options.DefaultNode.Length > 0)
         {
             response.Nodes.Add(ProtoMapper.ToProto(await Peer("").GetInfoAsync()));
         }
@@ -357,6 +374,48 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex KeyNamePattern();
+
+    public override async Task<V1.ListPeersResponse> ListPeers(V1.ListPeersRequest request, ServerCallContext context)
+    {
+        var roster = await _grains.GetGrain<IRosterGrain>(IRosterGrain.DefaultKey).GetAsync();
+        var peers = await Task.WhenAll(roster.Select(PeerAsync));
+        var response = new V1.ListPeersResponse { Replicas = _options.Replicas, WriteQuorum = _options.WriteQuorum };
+        response.Peers.AddRange(peers);
+        return response;
+    }
+
+    public override async Task<V1.Peer> DecommissionPeer(V1.DecommissionPeerRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.Node))
+        {
+            throw Invalid("a node id is required");
+        }
+
+        var entry = await _grains.GetGrain<IRosterGrain>(IRosterGrain.DefaultKey).StartDecommissionAsync(request.Node, _options.Replicas);
+        return await PeerAsync(entry);
+    }
+
+    private async Task<V1.Peer> PeerAsync(RosterEntry entry)
+    {
+        var peer = ProtoMapper.ToProto(entry);
+        if (!entry.Up)
+        {
+            peer.Error = "the node is not an active member of the cluster";
+            return peer;
+        }
+
+        try
+        {
+            var info = await _grains.GetGrain<IPeerGrain>(entry.Node).GetInfoAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            ProtoMapper.AddInfo(peer, info);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            peer.Error = $"the node did not answer: {e.Message}";
+        }
+
+        return peer;
+    }
 
     /// <summary>The gateway's version (informational version of this assembly, without build metadata).</summary>
     public static string Version { get; } = GetVersion();

@@ -49,3 +49,7 @@ public sealed class FailoverServiceNotFoundException(string message) : VaultExce
 /// <summary>A stream upload ended before the sender said it was complete; nothing was committed.</summary>
 [GenerateSerializer, Alias("vault.stream-truncated")]
 public sealed class StreamTruncatedException(string message) : VaultException(message);
+
+/// <summary>A pack could not be stored on its write quorum, or read from any node that should hold it.</summary>
+[GenerateSerializer, Alias("vault.replication")]
+public sealed class ReplicationException(string message) : VaultException(message);

@@ -1,3 +1,5 @@
+using Vault.Storage;
+
 namespace Vault.Peers;
 
 public enum JobKind
@@ -67,7 +69,11 @@ public sealed record PeerInfo(
     long PackCount,
     long UsedBytes,
     long FreeBytes,
-    int RunningJobs);
+    int RunningJobs,
+    /// <summary>Packs held here that the last repair pass found on fewer than R nodes (0 in embedded mode).</summary>
+    long UnderReplicated = 0,
+    /// <summary>When the last repair pass on this node finished; null before the first (or in embedded mode).</summary>
+    DateTimeOffset? LastRepair = null);
 
 /// <summary>One entry of a snapshot's tree, as listed by <see cref="IPeerGrain.ListFilesAsync"/>.</summary>
 [GenerateSerializer, Immutable, Alias("vault.file-entry")]
@@ -157,4 +163,19 @@ public interface IPeerGrain : IGrainWithStringKey
 
     /// <summary>The bytes of a file of a committed snapshot, in order, each chunk verified.</summary>
     IAsyncEnumerable<DataSegment> ReadFileAsync(SnapshotId snapshot, string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores a sealed pack on this node's disk (replication). The bytes must hash to <paramref name="pack"/>,
+    /// else <see cref="DataCorruptionException"/>. Idempotent. Keep packs to a few tens of MiB per call.
+    /// </summary>
+    Task StorePackAsync(PackId pack, byte[] bytes);
+
+    /// <summary>A whole pack from this node's disk; <see cref="DataCorruptionException"/> when it is not here.</summary>
+    Task<byte[]> ReadPackAsync(PackId pack);
+
+    /// <summary>Up to <paramref name="length"/> bytes at <paramref name="offset"/> (fewer only at the end of the pack).</summary>
+    Task<byte[]> ReadPackRangeAsync(PackId pack, long offset, int length);
+
+    /// <summary>For each pack, whether this node holds it.</summary>
+    Task<bool[]> HasPacksAsync(PackId[] packs);
 }

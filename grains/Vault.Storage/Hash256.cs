@@ -104,6 +104,14 @@ public readonly record struct PackId(Hash256 Value)
 {
     public static PackId FromBytes(ReadOnlySpan<byte> bytes) => new(Hash256.FromBytes(bytes));
 
+    /// <summary>The id of a pack file: SHA-256 of its bytes.</summary>
+    public static PackId Of(ReadOnlySpan<byte> packFile)
+    {
+        Span<byte> hash = stackalloc byte[Hash256.Size];
+        System.Security.Cryptography.SHA256.HashData(packFile, hash);
+        return FromBytes(hash);
+    }
+
     public static PackId Parse(string hex) =>
         TryParse(hex, out var id) ? id : throw new FormatException($"'{hex}' is not a pack id (64 hex digits).");
 

@@ -52,6 +52,48 @@ public sealed partial class NodeOptions
 
         /// <summary>Orleans client gateway port.</summary>
         public int GatewayPort { get; set; } = 30000;
+
+        /// <summary>
+        /// PostgreSQL connection string of the cluster (Npgsql syntax: Host=…;Port=…;Database=…;Username=…;Password=…).
+        /// Empty: the embedded single-node mode.
+        /// </summary>
+        public string? Database { get; set; }
+
+        /// <summary>Apply infra/sql/postgresql-schema.sql at start (idempotent, under an advisory lock).</summary>
+        public bool ApplySchema { get; set; }
+
+        /// <summary>Orleans cluster id (and service id): every silo and gateway of one cluster uses the same.</summary>
+        public string ClusterId { get; set; } = "vault";
+
+        /// <summary>IP address other silos and clients use to reach this silo. Default: Vault:BindAddress.</summary>
+        public string? Advertise { get; set; }
+
+        /// <summary>R, the copies of each pack. Default 2 in cluster mode, 1 embedded.</summary>
+        public int? Replicas { get; set; }
+
+        /// <summary>W, the copies on disk before a snapshot may commit. Default R.</summary>
+        public int? WriteQuorum { get; set; }
+
+        /// <summary>Seconds between two repair passes of a node.</summary>
+        public double RepairIntervalSeconds { get; set; } = 60;
+
+        /// <summary>Bytes per second a node's repair may copy to other nodes.</summary>
+        public long RepairBytesPerSecond { get; set; } = 64L * 1024 * 1024;
+
+        /// <summary>Seconds the up nodes must be stable before repair drops a misplaced copy.</summary>
+        public double DropAfterStableSeconds { get; set; } = 30;
+
+        /// <summary>Orleans membership probe timeout in seconds (how fast a dead silo is noticed); empty = Orleans' default.</summary>
+        public double? ProbeTimeoutSeconds { get; set; }
+
+        /// <summary>Missed probes before a silo is suspected; empty = Orleans' default.</summary>
+        public int? MissedProbesLimit { get; set; }
+
+        public bool IsCluster => !string.IsNullOrWhiteSpace(Database);
+
+        public int EffectiveReplicas => Replicas ?? (IsCluster ? 2 : 1);
+
+        public int EffectiveWriteQuorum => WriteQuorum ?? EffectiveReplicas;
     }
 
     /// <summary>Chunk sizes; used only when the repository is created.</summary>
@@ -113,6 +155,11 @@ public sealed partial class NodeOptions
             yield return $"{Section}:PasswordFile is '{f}'; the file does not exist";
         }
 
+        foreach (var error in ValidateCluster())
+        {
+            yield return error;
+        }
+
         string? chunking = null;
         try
         {
@@ -145,6 +192,72 @@ public sealed partial class NodeOptions
         if (Repository.CompressionLevel is < 1 or > 19)
         {
             yield return $"{Section}:Repository:CompressionLevel is {Repository.CompressionLevel}; must be between 1 and 19";
+        }
+    }
+
+    private IEnumerable<string> ValidateCluster()
+    {
+        var c = Cluster;
+        const string key = Section + ":Cluster";
+        if (c.Replicas is { } r && (r < 1 || r > 16))
+        {
+            yield return $"{key}:Replicas is {r}; must be between 1 and 16";
+        }
+
+        if (!c.IsCluster && c.EffectiveReplicas != 1)
+        {
+            yield return $"{key}:Replicas is {c.EffectiveReplicas}; the embedded mode (no {key}:Database) keeps one copy: must be 1";
+        }
+
+        if (c.WriteQuorum is { } w && (w < 1 || w > c.EffectiveReplicas))
+        {
+            yield return $"{key}:WriteQuorum is {w}; must be between 1 and {key}:Replicas ({c.EffectiveReplicas})";
+        }
+
+        if (c.Advertise is { Length: > 0 } a && !IPAddress.TryParse(a, out _))
+        {
+            yield return $"{key}:Advertise is '{a}'; must be an IP address such as 10.0.0.5";
+        }
+
+        if (c.IsCluster && c.Advertise is not { Length: > 0 } && IPAddress.TryParse(BindAddress, out var bind)
+            && (bind.Equals(IPAddress.Any) || bind.Equals(IPAddress.IPv6Any)))
+        {
+            yield return $"{key}:Advertise is empty and {Section}:BindAddress is '{BindAddress}'; give the address other nodes reach this one at (--advertise)";
+        }
+
+        if (string.IsNullOrWhiteSpace(c.ClusterId) || c.ClusterId.Length > 150)
+        {
+            yield return $"{key}:ClusterId is '{c.ClusterId}'; must be 1–150 characters";
+        }
+
+        if (c.RepairIntervalSeconds is < 0.1 or > 86400)
+        {
+            yield return $"{key}:RepairIntervalSeconds is {c.RepairIntervalSeconds}; must be between 0.1 and 86400";
+        }
+
+        if (c.RepairBytesPerSecond < 1024 * 1024)
+        {
+            yield return $"{key}:RepairBytesPerSecond is {c.RepairBytesPerSecond}; must be at least 1 MiB/s (1048576)";
+        }
+
+        if (c.DropAfterStableSeconds is < 0 or > 86400)
+        {
+            yield return $"{key}:DropAfterStableSeconds is {c.DropAfterStableSeconds}; must be between 0 and 86400";
+        }
+
+        if (c.ProbeTimeoutSeconds is { } p && p is < 0.2 or > 600)
+        {
+            yield return $"{key}:ProbeTimeoutSeconds is {p}; must be between 0.2 and 600";
+        }
+
+        if (c.MissedProbesLimit is { } m && m is < 1 or > 10)
+        {
+            yield return $"{key}:MissedProbesLimit is {m}; must be between 1 and 10";
+        }
+
+        if (c.IsCluster && Repository.PackSize > 64 * 1024 * 1024)
+        {
+            yield return $"{Section}:Repository:PackSize is {Repository.PackSize}; packs cross the network in cluster mode: must be at most 64 MiB";
         }
     }
 

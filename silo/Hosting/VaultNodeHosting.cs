@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Vault.Gateway;
 using Vault.Grains.Hosting;
 using Vault.Grains.Node;
+using Vault.Silo.Cluster;
 using Vault.Storage;
 
 namespace Vault.Silo.Hosting;
@@ -26,10 +27,20 @@ public static partial class VaultNodeHosting
         ["--silo-port"] = "Vault:Cluster:SiloPort",
         ["--gateway-port"] = "Vault:Cluster:GatewayPort",
         ["--auth"] = "Vault:Gateway:Auth",
+        ["--cluster-db"] = "Vault:Cluster:Database",
+        ["--replicas"] = "Vault:Cluster:Replicas",
+        ["--write-quorum"] = "Vault:Cluster:WriteQuorum",
+        ["--advertise"] = "Vault:Cluster:Advertise",
+    };
+
+    /// <summary>Options that take no value.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["--apply-schema"] = "Vault:Cluster:ApplySchema",
     };
 
     /// <summary>Command-line options of the silo, for --help and for rejecting unknown ones.</summary>
-    public static IReadOnlyCollection<string> Options => Switches.Keys;
+    public static IReadOnlyCollection<string> Options => [.. Switches.Keys, .. Flags.Keys];
 
     /// <summary>
     /// Reads and validates the configuration, opens (or creates) the repository, and wires the
@@ -37,6 +48,7 @@ public static partial class VaultNodeHosting
     /// </summary>
     public static WebApplicationBuilder AddVaultNode(this WebApplicationBuilder builder, string[] args)
     {
+        args = ExpandFlags(args);
         CheckArguments(args);
         builder.Configuration.AddCommandLine(args, Switches);
         var options = Bind(builder.Configuration);
@@ -49,7 +61,7 @@ public static partial class VaultNodeHosting
             throw new StartupException(string.Join(Environment.NewLine, errors));
         }
 
-        var node = OpenNode(options);
+        var node = options.Cluster.IsCluster ? OpenClusterNode(options) : OpenNode(options);
         builder.Services.AddSingleton(options);
         var ip = IPAddress.Parse(options.BindAddress);
         if (gateway.Tls.Enabled)
@@ -81,16 +93,25 @@ public static partial class VaultNodeHosting
         });
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort);
-            silo.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = "vault";
-                o.ServiceId = "vault";
-            });
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
-            silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
+            if (options.Cluster.IsCluster)
+            {
+                silo.UseVaultCluster(options);
+                silo.AddVaultGrains(node, stateDir: null, options.ToReplicationSettings());
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.Cluster.SiloPort, options.Cluster.GatewayPort);
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = "vault";
+                    o.ServiceId = "vault";
+                });
+                silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
+                silo.UseInMemoryReminderService();
+            }
+
             silo.AddVaultDashboard(builder.Configuration);
-            silo.UseInMemoryReminderService();
             builder.AddVaultFailoverNode(silo, failover);
         });
         builder.AddVaultTelemetry(node);
@@ -100,7 +121,9 @@ public static partial class VaultNodeHosting
         builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>
         {
             o.DefaultNode = options.NodeId;
-            o.ClusterMode = "embedded";
+            o.ClusterMode = options.Cluster.IsCluster ? "cluster" : "embedded";
+            o.Replicas = options.Cluster.EffectiveReplicas;
+            o.WriteQuorum = options.Cluster.EffectiveWriteQuorum;
             if (o.Auth.Length == 0)
             {
                 // Authentication is on by default; only a loopback-only node may do without it.
@@ -118,6 +141,9 @@ public static partial class VaultNodeHosting
         app.MapVaultGateway();
         return app;
     }
+
+    private static string[] ExpandFlags(string[] args) =>
+        args.Select(a => Flags.TryGetValue(a, out var key) ? $"--{key}=true" : a).ToArray();
 
     private static void CheckArguments(string[] args)
     {
@@ -158,7 +184,7 @@ public static partial class VaultNodeHosting
         return options;
     }
 
-    private static VaultNode OpenNode(NodeOptions options)
+    private static string? ReadPassword(NodeOptions options)
     {
         var password = Environment.GetEnvironmentVariable("VAULT_PASSWORD");
         if (options.PasswordFile is { Length: > 0 } file)
@@ -171,6 +197,48 @@ public static partial class VaultNodeHosting
             throw new StartupException("the repository password is empty (VAULT_PASSWORD or Vault:PasswordFile)");
         }
 
+        return password;
+    }
+
+    /// <summary>
+    /// Cluster mode: checks the database (reachable, schema applied or applied now, node id not held by a
+    /// live silo), then opens the cluster's shared repository in this node's data directory.
+    /// </summary>
+    private static VaultNode OpenClusterNode(NodeOptions options)
+    {
+        var password = ReadPassword(options)
+            ?? throw new StartupException("cluster mode needs the repository password (VAULT_PASSWORD or Vault:PasswordFile): every node unwraps the same key");
+        var database = new ClusterDatabase(options.Cluster.Database!);
+        Task.Run(async () =>
+        {
+            if (options.Cluster.ApplySchema)
+            {
+                await database.ApplySchemaAsync();
+            }
+
+            await database.CheckSchemaAsync();
+            await database.CheckNodeIdFreeAsync(options.Cluster.ClusterId, options.NodeId);
+        }).GetAwaiter().GetResult();
+
+        Directory.CreateDirectory(options.DataDir);
+        var repository = Task.Run(() => database.OpenSharedRepositoryAsync(options.DataDir, options.NodeId, password, NewConfig(options)))
+            .GetAwaiter().GetResult();
+        repository.Packs.DeleteStaleTempFiles(TimeSpan.Zero);
+        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers);
+    }
+
+    private static RepositoryConfig NewConfig(NodeOptions options) => new()
+    {
+        RepositoryId = Guid.NewGuid().ToString("N"),
+        Chunker = new ChunkerOptions(options.Chunking.MinSize, options.Chunking.AvgSize, options.Chunking.MaxSize),
+        PackSize = options.Repository.PackSize,
+        CompressionLevel = options.Repository.CompressionLevel,
+        Created = DateTimeOffset.UtcNow,
+    };
+
+    private static VaultNode OpenNode(NodeOptions options)
+    {
+        var password = ReadPassword(options);
         Directory.CreateDirectory(options.DataDir);
         var config = new RepositoryConfig
         {

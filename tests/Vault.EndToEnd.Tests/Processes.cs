@@ -142,8 +142,6 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Extra environment variables of the silo (VAULT_ADMIN_TOKEN...).</summary>
     public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
-    /// <summary>Extra command-line arguments of the silo (--auth required...).</summary>
-    public List<string> ExtraArguments { get; } = [];
 
     public int? ProcessId => _process?.Id;
 
@@ -160,10 +158,13 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Arguments added to every start (the cluster database, --auth required...); later ones win.</summary>
+    public List<string> ExtraArguments { get; set; } = [];
+
     public IReadOnlyList<string> Arguments(params string[] extra) =>
     [
         SiloBinary, "--data-dir", DataDir, "--http-port", HttpPort.ToString(), "--grpc-port", GrpcPort.ToString(),
-        "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(), "--node-id", "e2e", .. extra,
+        "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(), "--node-id", "e2e", .. ExtraArguments, .. extra,
     ];
 
     public Dictionary<string, string> Environment()
@@ -182,9 +183,12 @@ public sealed class SiloProcess : IAsyncDisposable
         return env;
     }
 
+    /// <summary>How long <see cref="StartAsync"/> waits for /health/ready.</summary>
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     public async Task StartAsync()
     {
-        var (file, args) = Command(Arguments([.. ExtraArguments]));
+        var (file, args) = Command(Arguments());
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {
@@ -201,7 +205,7 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        await WaitReadyAsync(TimeSpan.FromSeconds(60));
+        await WaitReadyAsync(ReadyTimeout);
     }
 
     /// <summary>Runs the silo binary to completion with extra arguments (for start-up failures).</summary>

@@ -328,6 +328,14 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
         catalog.AddAsync(snapshot);
         return job with { State = JobState.Succeeded, Finished = finished, Progress = progress, Snapshot = snapshot.Id, Warnings = warnings };
     }
+
+    public Task StorePackAsync(PackId pack, byte[] bytes) => throw new NotSupportedException();
+
+    public Task<byte[]> ReadPackAsync(PackId pack) => throw new NotSupportedException();
+
+    public Task<byte[]> ReadPackRangeAsync(PackId pack, long offset, int length) => throw new NotSupportedException();
+
+    public Task<bool[]> HasPacksAsync(PackId[] packs) => Task.FromResult(new bool[packs.Length]);
 }
 
 public sealed class FakeFailoverRegistry(FakeGrainFactory grains) : Vault.Failover.IFailoverRegistryGrain

@@ -14,6 +14,7 @@ public static class StatusCommand
         command.SetAction((parse, cancellationToken) => globals.RunAsync(parse, cancellationToken, async context =>
         {
             var status = await context.Client.GetStatusAsync(cancellationToken);
+            var peers = status.ClusterMode == "cluster" ? await context.Client.ListPeersAsync(cancellationToken) : null;
             if (context.Json)
             {
                 await context.Out.WriteLineAsync(Json.Serialize(new
@@ -32,11 +33,24 @@ public static class StatusCommand
                         freeBytes = n.FreeBytes,
                         runningJobs = n.RunningJobs,
                     }).ToArray(),
+                    cluster = peers is null ? null : new
+                    {
+                        replicas = peers.Replicas,
+                        writeQuorum = peers.WriteQuorum,
+                        up = peers.Peers.Count(p => p.State == "up"),
+                        down = peers.Peers.Count(p => p.State == "down"),
+                        decommissioning = peers.Peers.Count(p => p.State == "decommissioning"),
+                        underReplicated = peers.Peers.Sum(p => p.UnderReplicated),
+                    },
                 }));
             }
             else
             {
                 await context.Out.WriteAsync(Text(status, context.Gateway));
+                if (peers is not null)
+                {
+                    await context.Out.WriteAsync("cluster:    " + PeersCommand.Text(peers).Split('\n')[0] + "\n");
+                }
             }
 
             return ExitCodes.Ok;

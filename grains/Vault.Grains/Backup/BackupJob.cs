@@ -16,6 +16,7 @@ using Vault.Grains.Node;
 using Vault.Grains.Telemetry;
 using Vault.Peers;
 using Vault.Snapshots;
+using Vault.Grains.Replication;
 using Vault.Storage;
 
 namespace Vault.Grains.Backup;
@@ -28,7 +29,8 @@ public sealed class BackupJob(
     JobRecord record,
     BackupRequest request,
     SnapshotInfo? parent,
-    ILogger logger)
+    ILogger logger,
+    PackReplicator? replicator = null)
 {
     private const int MaxOutstandingDirectories = 512;
     private const int ReadersPerWorker = 4;
@@ -52,7 +54,7 @@ public sealed class BackupJob(
         var pending = new SnapshotInfo(id, node.NodeId, node.Hostname, paths, request.Tags, DateTimeOffset.UtcNow, parent?.Id, default, emptyStats, SnapshotState.Pending, false);
         await snapshot.BeginAsync(pending);
 
-        await using var pipeline = new BlobPipeline(node, index, record, ct);
+        await using var pipeline = new BlobPipeline(node, index, record, ct, replicator);
         _pipeline = pipeline;
         var token = pipeline.Token;
         // Readers mostly wait (disk, index lookups); several per core keep small files flowing.
@@ -67,6 +69,13 @@ public sealed class BackupJob(
             root = await rootTask;
             await Task.WhenAll(workers);
             await pipeline.CompleteAsync();
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && pipeline.Failure is { } failure)
+        {
+            // The pipeline stopped everything because a stage failed (e.g. no write quorum): report that.
+            _files.Writer.TryComplete();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
         }
         catch
         {

@@ -15,6 +15,7 @@ using Vault.Grains.Chunks;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
 using Vault.Grains.Telemetry;
+using Vault.Grains.Replication;
 using Vault.Storage;
 
 namespace Vault.Grains.Backup;
@@ -23,6 +24,7 @@ public sealed class BlobPipeline : IAsyncDisposable
 {
     private readonly VaultNode _node;
     private readonly IndexSession _index;
+    private readonly PackReplicator? _replicator;
     private readonly JobRecord _record;
     private readonly CancellationTokenSource _cts;
     private readonly ConcurrentDictionary<ChunkId, byte> _claimed = new();
@@ -33,10 +35,11 @@ public sealed class BlobPipeline : IAsyncDisposable
     private readonly Task _packer;
     private readonly Task _storer;
 
-    public BlobPipeline(VaultNode node, ChunkIndex index, JobRecord record, CancellationToken ct)
+    public BlobPipeline(VaultNode node, ChunkIndex index, JobRecord record, CancellationToken ct, PackReplicator? replicator = null)
     {
         _node = node;
         _index = index.BeginSession();
+        _replicator = replicator;
         _record = record;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var workers = node.Workers;
@@ -49,6 +52,9 @@ public sealed class BlobPipeline : IAsyncDisposable
     }
 
     public CancellationToken Token => _cts.Token;
+
+    /// <summary>The first error of a stage (not a cancellation): the cause when the pipeline's token was cancelled.</summary>
+    public Exception? Failure { get; private set; }
 
     /// <summary>
     /// For each id: true when it is new to the repository and now claimed by this pipeline (the
@@ -257,7 +263,16 @@ public sealed class BlobPipeline : IAsyncDisposable
                 using (var activity = VaultTracing.Source.StartActivity("vault.pack.store"))
                 {
                     activity?.SetTag("vault.pack", pack.Id.ToString()).SetTag("vault.pack.bytes", pack.Bytes.Length).SetTag("vault.pack.blobs", pack.Entries.Count);
-                    await _node.Packs.WriteAsync(pack.Id, pack.Bytes, _cts.Token);
+                    // Durable on the write quorum (the local disk alone without a replicator) before it is indexed.
+                    if (_replicator is null)
+                    {
+                        await _node.Packs.WriteAsync(pack.Id, pack.Bytes, _cts.Token);
+                    }
+                    else
+                    {
+                        await _replicator.StoreAsync(pack.Id, pack.Bytes, _cts.Token);
+                    }
+
                     var entries = new IndexEntry[pack.Entries.Count];
                     for (var i = 0; i < entries.Length; i++)
                     {
@@ -275,8 +290,13 @@ public sealed class BlobPipeline : IAsyncDisposable
                 }
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            if (e is not OperationCanceledException)
+            {
+                Failure ??= e;
+            }
+
             await _cts.CancelAsync();
             throw;
         }

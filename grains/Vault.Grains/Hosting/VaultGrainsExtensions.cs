@@ -8,6 +8,7 @@ using Vault.Grains.Node;
 using Vault.Grains.Persistence;
 using Vault.Grains.Placement;
 using Vault.Grains.Restore;
+using Vault.Grains.Replication;
 
 namespace Vault.Grains.Hosting;
 
@@ -16,12 +17,23 @@ public static class VaultGrainsExtensions
     /// <summary>
     /// Registers this node's services (repository, index client, pack reader, job runner), the
     /// node placement for PeerGrains, and — when <paramref name="stateDir"/> is given — the
-    /// file-based grain storage of the embedded mode.
+    /// file-based grain storage of the embedded mode. <paramref name="replication"/> (default: embedded, one
+    /// copy on the local disk) turns on pack placement over the roster, replication and the repair loop.
     /// </summary>
-    public static ISiloBuilder AddVaultGrains(this ISiloBuilder silo, VaultNode node, string? stateDir)
+    public static ISiloBuilder AddVaultGrains(this ISiloBuilder silo, VaultNode node, string? stateDir, ReplicationSettings? replication = null)
     {
         var services = silo.Services;
+        replication ??= ReplicationSettings.Embedded;
         services.AddSingleton(node);
+        services.AddSingleton(replication);
+        services.AddSingleton<ClusterView>();
+        services.AddSingleton<PackReplicator>();
+        if (replication.Clustered)
+        {
+            services.AddSingleton<RepairLoop>();
+            services.AddHostedService(sp => sp.GetRequiredService<RepairLoop>());
+        }
+
         services.AddSingleton(sp => new ChunkIndex(sp.GetRequiredService<IGrainFactory>(), node.Config.IndexPartitionBits));
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();

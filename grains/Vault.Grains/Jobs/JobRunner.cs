@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Vault.Grains.Backup;
 using Vault.Grains.Chunks;
 using Vault.Grains.Node;
+using Vault.Grains.Replication;
 using Vault.Grains.Restore;
 using Vault.Grains.Telemetry;
 using Vault.Peers;
@@ -22,6 +23,7 @@ public sealed class JobRunner(
     ChunkIndex index,
     TreeStore trees,
     PackReader packs,
+    PackReplicator replicator,
     ILoggerFactory loggers)
 {
     private const int KeepFinished = 200;
@@ -33,7 +35,7 @@ public sealed class JobRunner(
     public JobRecord StartBackup(BackupRequest request, SnapshotInfo? parent)
     {
         var record = new JobRecord(JobKind.Backup, node.NodeId) { Snapshot = SnapshotId.New() };
-        var job = new BackupJob(node, index, trees, grains, record, request, parent, loggers.CreateLogger<BackupJob>());
+        var job = new BackupJob(node, index, trees, grains, record, request, parent, loggers.CreateLogger<BackupJob>(), replicator);
         return Start(record, job.RunAsync);
     }
 

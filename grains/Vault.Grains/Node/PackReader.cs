@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using Vault.Grains.Replication;
 using Vault.Storage;
 
 namespace Vault.Grains.Node;
@@ -7,15 +8,32 @@ namespace Vault.Grains.Node;
 /// <summary>
 /// Reads this node's packs. Whole-pack reads verify the pack hash (restore); single-blob reads
 /// fetch the pack header once (cached) and the blob's byte range, verified by its GCM tag and
-/// chunk id (trees, listings).
+/// chunk id (trees, listings). A pack this node does not hold is read from a replica (cluster mode).
 /// </summary>
-public sealed class PackReader(VaultNode node)
+public sealed class PackReader(VaultNode node, PackReplicator replicas)
 {
     private const int MaxCachedHeaders = 4096;
     private readonly ConcurrentDictionary<PackId, byte[]> _headers = new();
 
     /// <summary>Reads a whole pack into a pooled buffer and verifies its hash; dispose the lease to return the buffer.</summary>
     public async Task<PackLease> ReadPackAsync(PackId id, CancellationToken ct)
+    {
+        if (node.Packs.Exists(id))
+        {
+            try
+            {
+                return await ReadLocalAsync(id, ct);
+            }
+            catch (CorruptDataException) when (replicas.Clustered)
+            {
+                // A damaged or vanished local copy: a replica may be intact (PackView verifies it too).
+            }
+        }
+
+        return new PackLease(new PackView(node.Keys, id, await replicas.FetchAsync(id, ct)), null);
+    }
+
+    private async Task<PackLease> ReadLocalAsync(PackId id, CancellationToken ct)
     {
         var length = node.Packs.Length(id);
         if (length > PackWriter.MaxTargetSize * 2L)
@@ -48,7 +66,7 @@ public sealed class PackReader(VaultNode node)
         var blob = Buffers.Pool.Rent((int)location.Length);
         try
         {
-            var read = await node.Packs.ReadRangeAsync(location.Pack, location.Offset, blob.AsMemory(0, (int)location.Length), ct);
+            var read = await ReadRangeAsync(location.Pack, location.Offset, blob.AsMemory(0, (int)location.Length), ct);
             if (read != location.Length)
             {
                 throw new CorruptDataException(
@@ -67,6 +85,25 @@ public sealed class PackReader(VaultNode node)
         }
     }
 
+    private async Task<int> ReadRangeAsync(PackId pack, long offset, Memory<byte> destination, CancellationToken ct)
+    {
+        if (!replicas.Clustered || node.Packs.Exists(pack))
+        {
+            try
+            {
+                return await node.Packs.ReadRangeAsync(pack, offset, destination, ct);
+            }
+            catch (CorruptDataException) when (replicas.Clustered)
+            {
+                // Dropped by repair between the check and the read: fall through to a replica.
+            }
+        }
+
+        var bytes = await replicas.FetchRangeAsync(pack, offset, destination.Length, ct);
+        bytes.CopyTo(destination);
+        return bytes.Length;
+    }
+
     private async Task<byte[]> HeaderAsync(PackId pack, CancellationToken ct)
     {
         if (_headers.TryGetValue(pack, out var cached))
@@ -75,7 +112,7 @@ public sealed class PackReader(VaultNode node)
         }
 
         var header = new byte[BlobDecoder.HeaderSize];
-        var read = await node.Packs.ReadRangeAsync(pack, 0, header, ct);
+        var read = await ReadRangeAsync(pack, 0, header, ct);
         if (read != header.Length)
         {
             throw new CorruptDataException($"pack {pack} is truncated: no complete header", pack);
@@ -92,13 +129,16 @@ public sealed class PackReader(VaultNode node)
 }
 
 /// <summary>A verified pack held in a pooled buffer.</summary>
-public sealed class PackLease(PackView view, byte[] buffer) : IDisposable
+public sealed class PackLease(PackView view, byte[]? pooled) : IDisposable
 {
     public PackView View { get; } = view;
 
     public void Dispose()
     {
         View.Dispose();
-        Buffers.Pool.Return(buffer);
+        if (pooled is not null)
+        {
+            Buffers.Pool.Return(pooled);
+        }
     }
 }

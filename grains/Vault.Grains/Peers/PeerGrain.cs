@@ -7,6 +7,7 @@ using Vault.Grains.Hosting;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
 using Vault.Grains.Placement;
+using Vault.Grains.Replication;
 using Vault.Grains.Restore;
 using Vault.Peers;
 using Vault.Snapshots;
@@ -19,7 +20,7 @@ namespace Vault.Grains.Peers;
 /// node's <see cref="JobRunner"/>; reads trees for listings. Holds no state of its own.
 /// </summary>
 [NodePlacement, Reentrant]
-public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, StreamSessions streams, FileReader files) : Grain, IPeerGrain
+public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, StreamSessions streams, FileReader files, IServiceProvider services) : Grain, IPeerGrain
 {
     private string NodeId => this.GetPrimaryKeyString();
 
@@ -95,11 +96,40 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, S
         }
 
         var free = new DriveInfo(node.DataDir).AvailableFreeSpace;
-        return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, count, used, free, jobs.Running));
+        var repair = services.GetService<RepairLoop>();
+        return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, count, used, free, jobs.Running, repair?.UnderReplicated ?? 0, repair?.LastPass));
     }
 
     public Task<ProbeResult> ProbeAsync(ProbeRequest request) =>
         ServiceProvider.GetRequiredService<Failover.NodeProbe>().ProbeAsync(NodeId, request);
+
+    public async Task StorePackAsync(PackId pack, byte[] bytes)
+    {
+        if (PackId.Of(bytes) != pack)
+        {
+            throw new DataCorruptionException($"pack {pack} sent to node '{NodeId}' does not match its id ({bytes.Length} bytes); not stored");
+        }
+
+        await node.Packs.WriteAsync(pack, bytes);
+    }
+
+    public Task<byte[]> ReadPackAsync(PackId pack) => node.Packs.ReadAsync(pack);
+
+    public async Task<byte[]> ReadPackRangeAsync(PackId pack, long offset, int length)
+    {
+        if (length is < 0 or > MaxRange || offset < 0)
+        {
+            throw new InvalidRequestException($"range of pack {pack}: offset {offset}, length {length}; must be non-negative and at most {MaxRange} bytes");
+        }
+
+        var buffer = new byte[length];
+        var read = await node.Packs.ReadRangeAsync(pack, offset, buffer);
+        return read == length ? buffer : buffer[..read];
+    }
+
+    public Task<bool[]> HasPacksAsync(PackId[] packs) => Task.FromResult(Array.ConvertAll(packs, node.Packs.Exists));
+
+    private const int MaxRange = 64 * 1024 * 1024;
 
     public async IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

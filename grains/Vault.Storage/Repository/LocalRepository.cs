@@ -128,6 +128,69 @@ public sealed class LocalRepository : IDisposable
         return new LocalRepository(layout.Root, created, newKeys, packs);
     }
 
+    /// <summary>
+    /// A new repository for a cluster: its configuration as JSON and a fresh master key wrapped under
+    /// <paramref name="password"/>, to be stored where every node can read them.
+    /// </summary>
+    public static (string ConfigJson, byte[] KeyFile) NewSharedRepository(RepositoryConfig config, string password)
+    {
+        config.Validate();
+        var master = RepositoryKeys.NewMasterKey();
+        try
+        {
+            return (JsonSerializer.Serialize(config, s_json), KeyFiles.Wrap(master, password));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(master);
+        }
+    }
+
+    /// <summary>
+    /// Opens this node's copy of a cluster's repository: installs the shared configuration and wrapped key
+    /// under <paramref name="dataDir"/> when the node has none yet, refuses a data directory that belongs to
+    /// another repository, then opens it as usual (the password must unwrap the shared key).
+    /// </summary>
+    public static LocalRepository OpenShared(string dataDir, string password, string configJson, byte[] keyFile)
+    {
+        RepositoryConfig shared;
+        try
+        {
+            shared = JsonSerializer.Deserialize<RepositoryConfig>(configJson, s_json)
+                ?? throw new CorruptDataException("the cluster's repository configuration holds null.");
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptDataException($"the cluster's repository configuration is not valid: {e.Message}", inner: e);
+        }
+
+        var layout = new Layout(Path.GetFullPath(dataDir));
+        if (File.Exists(layout.Config))
+        {
+            var local = ReadConfig(layout.Config);
+            if (local.RepositoryId != shared.RepositoryId)
+            {
+                throw new InvalidConfigurationException(
+                    $"The data directory {layout.Root} holds repository {local.RepositoryId}, but the cluster's repository is {shared.RepositoryId}; " +
+                    "give this node an empty data directory (or the one it used in this cluster).");
+            }
+        }
+        else
+        {
+            DurableFile.CreateDirectory(layout.Keys, DurableFile.OwnerOnlyDirectory);
+            if (File.Exists(layout.WrappedKey))
+            {
+                File.Delete(layout.WrappedKey); // a crash leftover: the cluster's key is the one that counts
+            }
+
+            DurableFile.Write(layout.WrappedKey, keyFile, DurableFile.OwnerOnlyFile, overwrite: false);
+            DurableFile.CreateDirectory(layout.Packs);
+            DurableFile.Write(layout.Config, JsonSerializer.SerializeToUtf8Bytes(shared, s_json), mode: null, overwrite: false);
+        }
+
+        return OpenOrCreate(dataDir, password, null, out _);
+    }
+
     /// <summary>The data directory (holds repo/ and packs/).</summary>
     public string DataDirectory { get; }
 

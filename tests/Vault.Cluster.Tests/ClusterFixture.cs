@@ -1,0 +1,127 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Vault.EndToEnd.Tests;
+
+namespace Vault.Cluster.Tests;
+
+/// <summary>
+/// PostgreSQL plus three silo processes in cluster mode (n1, n2, n3), all started at once with
+/// --apply-schema (so the concurrent apply is exercised), R = 2, small chunks and packs, a fast
+/// repair loop and fast failure detection.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public const string Database = "vault";
+    public const string RepositoryPassword = "cluster test password";
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "vault-cluster", Guid.NewGuid().ToString("N")[..12]);
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public Dictionary<string, SiloProcess> Silos { get; } = new(StringComparer.Ordinal);
+
+    public string ClusterDb => Postgres.ConnectionString(Database);
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Root);
+        Postgres = await PostgresServer.StartAsync();
+        await Postgres.CreateDatabaseAsync(Database);
+        foreach (var name in new[] { "n1", "n2", "n3" })
+        {
+            Silos[name] = NewSilo(name);
+        }
+
+        await Task.WhenAll(Silos.Values.Select(s => s.StartAsync()));
+    }
+
+    public SiloProcess NewSilo(string node, string? dataDir = null) => new(dataDir ?? Path.Combine(Root, node), RepositoryPassword)
+    {
+        // Three silos starting at once on two shared cores can take a while.
+        ReadyTimeout = TimeSpan.FromSeconds(180),
+        ExtraArguments =
+        [
+            "--node-id", node, "--cluster-db", ClusterDb, "--apply-schema", "--replicas", "2",
+            "--Vault:Chunking:MinSize=65536", "--Vault:Chunking:AvgSize=262144", "--Vault:Chunking:MaxSize=1048576",
+            "--Vault:Repository:PackSize=1048576", "--Vault:Workers=2",
+            "--Vault:Cluster:RepairIntervalSeconds=1", "--Vault:Cluster:DropAfterStableSeconds=3",
+            "--Vault:Cluster:ProbeTimeoutSeconds=1", "--Vault:Cluster:MissedProbesLimit=2",
+        ],
+    };
+
+    public async Task DisposeAsync()
+    {
+        foreach (var silo in Silos.Values)
+        {
+            await silo.DisposeAsync();
+        }
+
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public Task<RunResult> VaultAsync(SiloProcess gateway, params string[] args) =>
+        Run.ProcessAsync("dotnet", [Binaries.Cli, "--gateway", gateway.Gateway, .. args], timeout: TimeSpan.FromMinutes(2));
+
+    /// <summary>GET /api/v1/peers through a silo's co-hosted gateway.</summary>
+    public async Task<IReadOnlyList<PeerRow>> PeersAsync(SiloProcess gateway)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var doc = JsonDocument.Parse(await http.GetStringAsync($"{gateway.Http}/api/v1/peers"));
+        return doc.RootElement.GetProperty("peers").EnumerateArray().Select(p => new PeerRow(
+            p.GetProperty("node").GetString()!,
+            p.GetProperty("state").GetString()!,
+            Long(p, "packCount"),
+            Long(p, "underReplicated"),
+            p.TryGetProperty("lastRepair", out var l) ? l.GetString() : null)).ToList();
+    }
+
+    public static async Task<T> EventuallyAsync<T>(string what, Func<Task<(bool Ok, T Value, string State)>> probe, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var (ok, value, state) = await probe();
+                if (ok)
+                {
+                    return value;
+                }
+
+                last = state;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"waited {timeout.TotalSeconds} s for {what}; last seen: {last}");
+    }
+
+    // The JSON transcoder writes int64 as strings.
+    private static long Long(JsonElement e, string name) =>
+        !e.TryGetProperty(name, out var v) ? 0 : v.ValueKind == JsonValueKind.String ? long.Parse(v.GetString()!) : v.GetInt64();
+}
+
+public sealed record PeerRow(string Node, string State, long PackCount, long UnderReplicated, string? LastRepair);
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "postgres-cluster";
+}
