@@ -28,6 +28,8 @@ public static class RpcPolicy
         ["RevokeApiKey"] = new(ApiRole.Admin, Mutating: true),
         ["ListApiKeys"] = new(ApiRole.Admin, Mutating: false),
         ["ListAudit"] = new(ApiRole.Admin, Mutating: false),
+        ["ListPeers"] = new(ApiRole.Reader, Mutating: false),
+        ["DecommissionPeer"] = new(ApiRole.Admin, Mutating: true),
         ["GetFailoverStatus"] = new(ApiRole.Reader, Mutating: false),
         ["GetFailoverHistory"] = new(ApiRole.Reader, Mutating: false),
         ["Switchover"] = new(ApiRole.Operator, Mutating: true),

@@ -91,6 +91,12 @@ public static class GatewayHosting
         builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>
         {
             o.ClusterMode = "cluster";
+            if (o.Auth.Length == 0)
+            {
+                // As on a silo: authentication is on by default; only a loopback-only gateway may do without it.
+                o.Auth = IPAddress.IsLoopback(ip) ? "off" : "required";
+            }
+
             o.Replicas = options.Cluster.Replicas;
             o.WriteQuorum = options.Cluster.WriteQuorum ?? options.Cluster.Replicas;
         });
