@@ -8,35 +8,14 @@ namespace Vault.EndToEnd.Tests;
 /// The user's path through real processes: the silo as it ships (embedded mode, default chunk
 /// sizes), the `vault` CLI, and a tree with awkward content.
 /// </summary>
-public sealed class EndToEndTests : IAsyncLifetime
+public sealed class EndToEndTests : TempRootTests
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "vault-e2e", Guid.NewGuid().ToString("N"));
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_root);
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Cli_BackupListRestore_IsByteIdentical_AndRebackupAddsNothing()
     {
-        var source = Path.Combine(_root, "source");
+        var source = Path.Combine(Root, "source");
         AwkwardTree.Create(source, largeFileSize: 9 * 1024 * 1024); // larger than the 8 MiB maximum chunk
-        await using var silo = new SiloProcess(Path.Combine(_root, "data"));
+        await using var silo = new SiloProcess(Path.Combine(Root, "data"));
         await silo.StartAsync();
 
         var backup = await Vault(silo, "backup", source, "--tag", "first", "--json");
@@ -54,7 +33,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.Contains(source + "/many/small-000.dat", ls.Stdout);
         Assert.Equal(151, ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
-        var target = Path.Combine(_root, "restored");
+        var target = Path.Combine(Root, "restored");
         var restore = await Vault(silo, "restore", "latest", "--target", target);
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Empty(AwkwardTree.Differences(source, target + source));
@@ -68,7 +47,7 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.True(stats.GetProperty("bytesNew").GetInt64() < 4096, again.Stdout);
 
         // A snapshot named by a unique prefix restores as well.
-        var byPrefix = Path.Combine(_root, "by-prefix");
+        var byPrefix = Path.Combine(Root, "by-prefix");
         var restore2 = await Vault(silo, "restore", id[..14], "--target", byPrefix, "--include", source + "/with space");
         Assert.True(restore2.ExitCode == 0, restore2.ToString());
         Assert.Empty(AwkwardTree.Differences(Path.Combine(source, "with space"), byPrefix + source + "/with space"));
@@ -77,9 +56,9 @@ public sealed class EndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Silo_KilledDuringBackup_RestartsConsistent()
     {
-        var small = Path.Combine(_root, "small");
+        var small = Path.Combine(Root, "small");
         AwkwardTree.Create(small, largeFileSize: 100_000);
-        var big = Path.Combine(_root, "big");
+        var big = Path.Combine(Root, "big");
         Directory.CreateDirectory(big);
         var random = new Random(7);
         for (var i = 0; i < 12; i++)
@@ -87,7 +66,7 @@ public sealed class EndToEndTests : IAsyncLifetime
             File.WriteAllBytes(Path.Combine(big, $"blob-{i}.bin"), AwkwardTree.Bytes(random, 24 * 1024 * 1024));
         }
 
-        await using var silo = new SiloProcess(Path.Combine(_root, "data"));
+        await using var silo = new SiloProcess(Path.Combine(Root, "data"));
         await silo.StartAsync();
         var before = await Vault(silo, "backup", small, "--json");
         Assert.True(before.ExitCode == 0, before.ToString());
@@ -115,14 +94,14 @@ public sealed class EndToEndTests : IAsyncLifetime
             Assert.Equal([earlier], ids);
         }
 
-        var target = Path.Combine(_root, "restored-earlier");
+        var target = Path.Combine(Root, "restored-earlier");
         var restore = await Vault(restarted, "restore", earlier, "--target", target);
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Empty(AwkwardTree.Differences(small, target + small));
 
         var retry = await Vault(restarted, "backup", big, "--json");
         Assert.True(retry.ExitCode == 0, retry.ToString());
-        var target2 = Path.Combine(_root, "restored-big");
+        var target2 = Path.Combine(Root, "restored-big");
         var restore2 = await Vault(restarted, "restore", "latest", "--target", target2);
         Assert.True(restore2.ExitCode == 0, restore2.ToString());
         Assert.Empty(AwkwardTree.Differences(big, target2 + big));
@@ -131,7 +110,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Silo_WrongPassword_RefusesToStart()
     {
-        var dataDir = Path.Combine(_root, "data");
+        var dataDir = Path.Combine(Root, "data");
         await using (var silo = new SiloProcess(dataDir, password: "the right one"))
         {
             await silo.StartAsync();
@@ -157,7 +136,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     [InlineData(new[] { "--Vault:Restore:AllowedRoots:0=relative/dir" }, "Vault:Restore:AllowedRoots:0 is 'relative/dir'; must be an absolute directory path")]
     public async Task Silo_InvalidConfiguration_RefusesNamingKeyValueAndRule(string[] args, string expected)
     {
-        await using var silo = new SiloProcess(Path.Combine(_root, "data"));
+        await using var silo = new SiloProcess(Path.Combine(Root, "data"));
         var result = await silo.RunToExitAsync(args);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.Stderr);
@@ -167,7 +146,7 @@ public sealed class EndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Backup_UnreadableAndChangingFiles_AreReported_AndTheRestIsSaved()
     {
-        var source = Path.Combine(_root, "source");
+        var source = Path.Combine(Root, "source");
         Directory.CreateDirectory(source);
         File.WriteAllText(Path.Combine(source, "readable.txt"), "fine");
         var locked = Path.Combine(source, "locked.txt");
@@ -183,20 +162,20 @@ public sealed class EndToEndTests : IAsyncLifetime
         // Permissions do not stop root: as root, run the silo as an unprivileged user, the way
         // operators run it, with its own copy of the binaries and its own data directory.
         var user = Environment.UserName == "root" ? "65534" : null;
-        var dataDir = Path.Combine(_root, "data");
+        var dataDir = Path.Combine(Root, "data");
         Directory.CreateDirectory(dataDir);
         var silo = new SiloProcess(dataDir, runAsUser: user);
         if (user is not null)
         {
-            var bin = Path.Combine(_root, "silo-bin");
+            var bin = Path.Combine(Root, "silo-bin");
             CopyDirectory(Path.GetDirectoryName(Binaries.Silo)!, bin);
             silo.SiloBinary = Path.Combine(bin, "vault-silo.dll");
-            foreach (var d in new[] { _root, source })
+            foreach (var d in new[] { Root, source })
             {
                 File.SetUnixFileMode(d, (UnixFileMode)Convert.ToInt32("755", 8));
             }
 
-            File.SetUnixFileMode(Path.GetDirectoryName(_root)!, (UnixFileMode)Convert.ToInt32("1777", 8));
+            File.SetUnixFileMode(Path.GetDirectoryName(Root)!, (UnixFileMode)Convert.ToInt32("1777", 8));
             await Run.ProcessAsync("chown", ["-R", "65534:65534", dataDir]);
         }
 

@@ -284,3 +284,31 @@ public sealed class SiloProcess : IAsyncDisposable
         throw new TimeoutException($"the silo did not report ready at {Http}/health/ready within {timeout.TotalSeconds} s:\n{Log}");
     }
 }
+
+/// <summary>A test class with its own temporary directory, removed afterwards.</summary>
+public abstract class TempRootTests : IAsyncLifetime
+{
+    protected string Root { get; } = Path.Combine(Path.GetTempPath(), "vault-e2e", Guid.NewGuid().ToString("N"));
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Root);
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -9,34 +9,13 @@ namespace Vault.EndToEnd.Tests;
 /// come back identical from `vault dump`; a CLI killed mid-upload commits nothing; and a silo with
 /// authentication required works end to end with a key created through the CLI.
 /// </summary>
-public sealed class StreamEndToEndTests : IAsyncLifetime
+public sealed class StreamEndToEndTests : TempRootTests
 {
     private const long StreamBytes = 200L * 1024 * 1024;
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "vault-e2e", Guid.NewGuid().ToString("N"));
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_root);
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task StdinBackup_DumpGivesIdenticalBytes_AndAKilledUploadCommitsNothing()
     {
-        await using var silo = new SiloProcess(Path.Combine(_root, "data"));
+        await using var silo = new SiloProcess(Path.Combine(Root, "data"));
         await silo.StartAsync();
 
         var (backup, sent) = await PipeIntoCliAsync(silo, StreamBytes, killAfter: null, "backup", "--stdin", "--name", "db.sql", "--tag", "dump", "--json");
@@ -68,8 +47,8 @@ public sealed class StreamEndToEndTests : IAsyncLifetime
     public async Task AuthRequired_KeysThroughTheCli_GateEveryCommand()
     {
         const string admin = "e2e-bootstrap-admin-token-0123456789";
-        await using var silo = new SiloProcess(Path.Combine(_root, "auth"));
-        silo.ExtraArguments.AddRange(["--auth", "required", "--Vault:Restore:AllowedRoots:0=" + Path.Combine(_root, "restores")]);
+        await using var silo = new SiloProcess(Path.Combine(Root, "auth"));
+        silo.ExtraArguments.AddRange(["--auth", "required", "--Vault:Restore:AllowedRoots:0=" + Path.Combine(Root, "restores")]);
         silo.ExtraEnvironment["VAULT_ADMIN_TOKEN"] = admin;
         await silo.StartAsync();
 
@@ -86,12 +65,12 @@ public sealed class StreamEndToEndTests : IAsyncLifetime
         var (backup, _) = await PipeIntoCliAsync(silo, 3 * 1024 * 1024, killAfter: null, env, "backup", "--stdin", "--name", "small.bin");
         Assert.True(backup.ExitCode == 0, backup.ToString());
 
-        var outside = await Cli(silo, ["--token", token], "restore", "latest", "--target", Path.Combine(_root, "elsewhere"));
+        var outside = await Cli(silo, ["--token", token], "restore", "latest", "--target", Path.Combine(Root, "elsewhere"));
         Assert.True(outside.ExitCode == 1, outside.ToString());
         Assert.Contains("outside the allowed roots", outside.Stderr);
-        var inside = await Cli(silo, ["--token", token], "restore", "latest", "--target", Path.Combine(_root, "restores", "r1"));
+        var inside = await Cli(silo, ["--token", token], "restore", "latest", "--target", Path.Combine(Root, "restores", "r1"));
         Assert.True(inside.ExitCode == 0, inside.ToString());
-        Assert.Equal(3 * 1024 * 1024, new FileInfo(Path.Combine(_root, "restores", "r1", "small.bin")).Length);
+        Assert.Equal(3 * 1024 * 1024, new FileInfo(Path.Combine(Root, "restores", "r1", "small.bin")).Length);
 
         var denied = await Cli(silo, ["--token", token], "keys", "list");
         Assert.True(denied.ExitCode == 7, denied.ToString());

@@ -254,6 +254,20 @@ public sealed class BackupJob(
         }
     }
 
+    private static TreeNode FromStat(string name, NodeType type, FileStat stat) => new()
+    {
+        Name = name,
+        Type = type,
+        Mode = stat.Mode,
+        Uid = stat.Uid,
+        Gid = stat.Gid,
+        MTimeNs = stat.MTimeNs,
+        CTimeNs = stat.CTimeNs,
+        Size = stat.Size,
+        Inode = stat.Inode,
+        Device = stat.Device,
+    };
+
     private static bool Unchanged(TreeNode old, FileStat stat) =>
         old.Size == stat.Size && old.MTimeNs == stat.MTimeNs && old.CTimeNs == stat.CTimeNs && old.Inode == stat.Inode;
 
@@ -288,19 +302,6 @@ public sealed class BackupJob(
                 var nodes = new List<TreeNode>(entries.Count);
                 foreach (var e in entries)
                 {
-                    var node = new TreeNode
-                    {
-                        Name = e.Name,
-                        Type = NodeType.File,
-                        Mode = e.Stat.Mode,
-                        Uid = e.Stat.Uid,
-                        Gid = e.Stat.Gid,
-                        MTimeNs = e.Stat.MTimeNs,
-                        CTimeNs = e.Stat.CTimeNs,
-                        Size = e.Stat.Size,
-                        Inode = e.Stat.Inode,
-                        Device = e.Stat.Device,
-                    };
                     if (e.Content is not null)
                     {
                         if (await e.Content is not { } file)
@@ -308,25 +309,16 @@ public sealed class BackupJob(
                             continue; // unreadable: already reported
                         }
 
-                        nodes.Add(node with
-                        {
-                            Content = file.Content,
-                            Size = file.Stat.Size,
-                            MTimeNs = file.Stat.MTimeNs,
-                            CTimeNs = file.Stat.CTimeNs,
-                            Mode = file.Stat.Mode,
-                            Uid = file.Stat.Uid,
-                            Gid = file.Stat.Gid,
-                            Inode = file.Stat.Inode,
-                        });
+                        // What was read, with the metadata seen when the file was opened.
+                        nodes.Add(FromStat(e.Name, NodeType.File, file.Stat) with { Content = file.Content });
                     }
                     else if (e.Subtree is not null)
                     {
-                        nodes.Add(node with { Type = NodeType.Directory, Size = 0, Subtree = await e.Subtree });
+                        nodes.Add(FromStat(e.Name, NodeType.Directory, e.Stat) with { Size = 0, Subtree = await e.Subtree });
                     }
                     else
                     {
-                        nodes.Add(node with { Type = NodeType.Symlink, LinkTarget = e.LinkTarget });
+                        nodes.Add(FromStat(e.Name, NodeType.Symlink, e.Stat) with { LinkTarget = e.LinkTarget });
                     }
                 }
 
