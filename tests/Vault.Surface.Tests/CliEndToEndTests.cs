@@ -89,14 +89,15 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         _host.Node.PollsToFinish = int.MaxValue;
         using var cancel = new CancellationTokenSource();
         var run = RunAsync(cancel.Token, false, ["backup", "/data"]);
-        for (var i = 0; i < 500 && _host.Node.Backups.Count == 0 && !run.IsCompleted; i++)
+        // Cancel only once the CLI is watching the job (it has polled it), not after a guessed delay.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (_host.Node.JobPolls == 0 && !run.IsCompleted)
         {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the CLI to start watching the backup job");
             await Task.Delay(20);
         }
 
         Assert.Single(_host.Node.Backups);
-
-        await Task.Delay(200);
         await cancel.CancelAsync();
         var result = await run;
 

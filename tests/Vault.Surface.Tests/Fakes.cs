@@ -144,6 +144,11 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
 
     public List<BackupRequest> Backups { get; } = [];
 
+    /// <summary>GetJobAsync calls so far: a client watching a job polls it.</summary>
+    public int JobPolls => Volatile.Read(ref _jobPolls);
+
+    private int _jobPolls;
+
     public Task<ProbeResult> ProbeAsync(ProbeRequest request) => Task.FromResult(new ProbeResult(node, true, null, 0));
 
     public List<RestoreRequest> Restores { get; } = [];
@@ -181,6 +186,7 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
             throw new JobNotFoundException($"node {node} has no job {job}");
         }
 
+        Interlocked.Increment(ref _jobPolls);
         var info = entry.Job;
         if (info.State == JobState.Running)
         {

@@ -9,6 +9,7 @@ using Vault.Grains.Node;
 using Vault.Grains.Placement;
 using Vault.Grains.Replication;
 using Vault.Grains.Restore;
+using Vault.Grains.Telemetry;
 using Vault.Peers;
 using Vault.Snapshots;
 using Vault.Storage;
@@ -88,16 +89,9 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, S
 
     public Task<PeerInfo> GetInfoAsync()
     {
-        long count = 0, used = 0;
-        foreach (var pack in node.Packs.Enumerate())
-        {
-            count++;
-            used += node.Packs.Length(pack);
-        }
-
-        var free = new DriveInfo(node.DataDir).AvailableFreeSpace;
+        var storage = StorageUsage.Sample(node);
         var repair = services.GetService<RepairLoop>();
-        return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, count, used, free, jobs.Running, repair?.UnderReplicated ?? 0, repair?.LastPass));
+        return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, storage.Packs, storage.UsedBytes, storage.FreeBytes, jobs.Running, repair?.UnderReplicated ?? 0, repair?.LastPass));
     }
 
     public Task<ProbeResult> ProbeAsync(ProbeRequest request) =>

@@ -42,25 +42,7 @@ public sealed class NodeStatsSampler(VaultNode node, IGrainFactory grains, TimeS
         while (await WaitAsync(timer, stoppingToken));
     }
 
-    public NodeStats SampleStorage()
-    {
-        long count = 0, used = 0;
-        foreach (var pack in node.Packs.Enumerate())
-        {
-            try
-            {
-                used += node.Packs.Length(pack);
-                count++;
-            }
-            catch (FileNotFoundException)
-            {
-                // Deleted between listing and stat (garbage collection): not there any more.
-            }
-        }
-
-        var drive = new DriveInfo(node.DataDir);
-        return new NodeStats(node.NodeId, count, used, drive.AvailableFreeSpace, drive.TotalSize, DateTimeOffset.UtcNow);
-    }
+    public NodeStats SampleStorage() => StorageUsage.Sample(node);
 
     private async Task SampleCatalogAsync(CancellationToken ct)
     {
@@ -83,5 +65,29 @@ public sealed class NodeStatsSampler(VaultNode node, IGrainFactory grains, TimeS
         {
             return false;
         }
+    }
+}
+
+/// <summary>What a node's pack store holds and how much disk is left: one walk of the store.</summary>
+public static class StorageUsage
+{
+    public static NodeStats Sample(VaultNode node)
+    {
+        long count = 0, used = 0;
+        foreach (var pack in node.Packs.Enumerate())
+        {
+            try
+            {
+                used += node.Packs.Length(pack);
+                count++;
+            }
+            catch (Exception e) when (e is FileNotFoundException or Vault.Storage.CorruptDataException)
+            {
+                // Deleted between listing and stat (garbage collection, repair): not there any more.
+            }
+        }
+
+        var drive = new DriveInfo(node.DataDir);
+        return new NodeStats(node.NodeId, count, used, drive.AvailableFreeSpace, drive.TotalSize, DateTimeOffset.UtcNow);
     }
 }
