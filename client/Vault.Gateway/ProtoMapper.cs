@@ -69,6 +69,8 @@ public static class ProtoMapper
     {
         JobKind.Backup => V1.JobKind.Backup,
         JobKind.Restore => V1.JobKind.Restore,
+        JobKind.Gc => V1.JobKind.Gc,
+        JobKind.Check => V1.JobKind.Check,
         _ => V1.JobKind.Unspecified,
     };
 
@@ -76,6 +78,8 @@ public static class ProtoMapper
     {
         V1.JobKind.Backup => JobKind.Backup,
         V1.JobKind.Restore => JobKind.Restore,
+        V1.JobKind.Gc => JobKind.Gc,
+        V1.JobKind.Check => JobKind.Check,
         _ => throw new FormatException($"job kind {kind} is not valid"),
     };
 

@@ -6,6 +6,8 @@ public enum JobKind
 {
     Backup = 0,
     Restore = 1,
+    Gc = 2,
+    Check = 3,
 }
 
 public enum JobState

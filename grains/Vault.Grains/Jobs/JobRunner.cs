@@ -69,7 +69,7 @@ public sealed class JobRunner(
         record.Completion = Task.Run(async () =>
         {
             var clock = Stopwatch.StartNew();
-            using var activity = VaultTracing.Source.StartActivity(record.Kind == JobKind.Restore ? "vault.restore" : "vault.backup");
+            using var activity = VaultTracing.Source.StartActivity("vault." + record.Kind.ToString().ToLowerInvariant());
             activity?.SetTag("vault.node", record.Node).SetTag("vault.job", record.Id.ToString()).SetTag("vault.snapshot", record.Snapshot?.ToString());
             try
             {

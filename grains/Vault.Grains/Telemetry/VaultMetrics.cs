@@ -83,6 +83,11 @@ public static class VaultMetrics
             JobState.Failed => "failed",
             _ => "cancelled",
         });
+        if (kind is not (JobKind.Backup or JobKind.Restore))
+        {
+            return;
+        }
+
         var restore = kind == JobKind.Restore;
         (restore ? Restores : Backups).Add(1, result, Node(node));
         (restore ? RestoreDuration : BackupDuration).Record(duration.TotalSeconds, result, Node(node));
@@ -177,7 +182,7 @@ public static class VaultMetrics
 
     private static KeyValuePair<string, object?> Node(string node) => new("node", node);
 
-    private static KeyValuePair<string, object?> Kind(JobKind kind) => new("kind", kind == JobKind.Restore ? "restore" : "backup");
+    private static KeyValuePair<string, object?> Kind(JobKind kind) => new("kind", kind.ToString().ToLowerInvariant());
 
     private sealed class Unpublish(string node) : IDisposable
     {

@@ -1,0 +1,151 @@
+using Vault.Snapshots;
+
+namespace Vault.Retention;
+
+/// <summary>Which snapshots a retention policy treats as one history (restic's --group-by).</summary>
+[Flags]
+public enum RetentionGrouping
+{
+    None = 0,
+    Node = 1,
+    Paths = 2,
+    Tags = 4,
+}
+
+/// <summary>
+/// Which snapshots to keep (restic semantics). A count of 0 leaves that rule off; -1 keeps every
+/// snapshot the rule matches. A snapshot kept by any rule is kept; a policy with no rule at all is
+/// refused rather than read as "remove everything".
+/// </summary>
+[GenerateSerializer, Immutable, Alias("vault.retention-policy")]
+public sealed record RetentionPolicy
+{
+    [Id(0)] public int KeepLast { get; init; }
+    [Id(1)] public int KeepHourly { get; init; }
+    [Id(2)] public int KeepDaily { get; init; }
+    [Id(3)] public int KeepWeekly { get; init; }
+    [Id(4)] public int KeepMonthly { get; init; }
+    [Id(5)] public int KeepYearly { get; init; }
+    /// <summary>Keeps every snapshot younger than this, measured from the newest snapshot of the group.</summary>
+    [Id(6)] public TimeSpan? KeepWithin { get; init; }
+    /// <summary>Keeps every snapshot carrying any of these tags.</summary>
+    [Id(7)] public IReadOnlyList<string> KeepTags { get; init; } = [];
+    [Id(8)] public RetentionGrouping GroupBy { get; init; } = RetentionGrouping.Node | RetentionGrouping.Paths;
+}
+
+/// <summary>Forget snapshots by policy, or by id. Filters pick which snapshots the policy sees.</summary>
+[GenerateSerializer, Immutable, Alias("vault.forget-request")]
+public sealed record ForgetRequest
+{
+    [Id(0)] public RetentionPolicy? Policy { get; init; }
+    /// <summary>Forget exactly these (ids or unique prefixes), in addition to what the policy removes.</summary>
+    [Id(1)] public IReadOnlyList<string> Snapshots { get; init; } = [];
+    [Id(2)] public string? Node { get; init; }
+    [Id(3)] public string? Tag { get; init; }
+    [Id(4)] public string? Path { get; init; }
+    /// <summary>Compute and return the plan; change nothing.</summary>
+    [Id(5)] public bool DryRun { get; init; }
+}
+
+/// <summary>The verdict for one snapshot: kept (with every rule that kept it) or removed.</summary>
+[GenerateSerializer, Immutable, Alias("vault.retention-decision")]
+public sealed record RetentionDecision(SnapshotInfo Snapshot, bool Keep, IReadOnlyList<string> Reasons);
+
+/// <summary>One history (same node / paths / tags as the grouping says), newest first.</summary>
+[GenerateSerializer, Immutable, Alias("vault.retention-group")]
+public sealed record RetentionGroup(string? Node, IReadOnlyList<string>? Paths, IReadOnlyList<string>? Tags, IReadOnlyList<RetentionDecision> Decisions);
+
+[GenerateSerializer, Immutable, Alias("vault.forget-result")]
+public sealed record ForgetResult(IReadOnlyList<RetentionGroup> Groups, int Kept, int Removed, bool DryRun);
+
+/// <summary>Options of one garbage collection run (defaults come from the node's configuration).</summary>
+[GenerateSerializer, Immutable, Alias("vault.gc-request")]
+public sealed record GcRequest
+{
+    /// <summary>Rewrite a pack when at least this fraction of its bytes is unreferenced (0 &lt; x ≤ 1); null = configured.</summary>
+    [Id(0)] public double? RepackThreshold { get; init; }
+    /// <summary>Report what would be freed; change nothing.</summary>
+    [Id(1)] public bool DryRun { get; init; }
+}
+
+public enum GcPhase
+{
+    Idle = 0,
+    Marking = 1,
+    Condemning = 2,
+    WaitingForBackups = 3,
+    Remarking = 4,
+    Sweeping = 5,
+    Finishing = 6,
+}
+
+public enum GcOutcome
+{
+    None = 0,
+    Running = 1,
+    Succeeded = 2,
+    Failed = 3,
+}
+
+[GenerateSerializer, Immutable, Alias("vault.gc-run")]
+public sealed record GcRun(
+    Guid RunId,
+    GcOutcome Outcome,
+    GcPhase Phase,
+    string Node,
+    JobId Job,
+    DateTimeOffset Started,
+    DateTimeOffset? Finished,
+    bool DryRun,
+    long SnapshotsMarked,
+    long ChunksLive,
+    long ChunksRemoved,
+    long PacksDeleted,
+    long PacksRepacked,
+    long BytesFreed,
+    string? Error);
+
+[GenerateSerializer, Immutable, Alias("vault.gc-status")]
+public sealed record GcStatus(GcRun? Current, GcRun? Last);
+
+/// <summary>
+/// The repository's retention and garbage collection (key: "default"). Leases: a backup holds one
+/// from before its first index lookup until its snapshot is committed; GC waits for the leases of
+/// backups that could have deduplicated against data it is about to delete.
+/// </summary>
+public interface IRetentionGrain : IGrainWithStringKey
+{
+    /// <summary>Starts a GC run on <paramref name="node"/> (null: any live node), or returns the running one.</summary>
+    Task<GcStatus> StartGcAsync(GcRequest request, string? node = null);
+
+    Task<GcStatus> GetGcStatusAsync();
+
+    /// <summary>Takes a lease for a backup about to deduplicate against the index.</summary>
+    Task<BackupLease> AcquireLeaseAsync(string owner);
+
+    /// <summary>Extends a lease; throws <see cref="LeaseExpiredException"/> when it already expired (the backup must not commit).</summary>
+    Task<BackupLease> RenewLeaseAsync(Guid lease);
+
+    /// <summary>
+    /// Called right before the snapshot commit: from now on the lease cannot expire until released.
+    /// Throws <see cref="LeaseExpiredException"/> when it already expired.
+    /// </summary>
+    Task BeginCommitAsync(Guid lease);
+
+    Task ReleaseLeaseAsync(Guid lease);
+}
+
+[GenerateSerializer, Immutable, Alias("vault.backup-lease")]
+public sealed record BackupLease(Guid Id, DateTimeOffset Expires, TimeSpan Renewal);
+
+/// <summary>A backup's lease ran out (its node stalled or lost contact) and GC may have deleted data it relied on; run it again.</summary>
+[GenerateSerializer, Alias("vault.lease-expired")]
+public sealed class LeaseExpiredException(string message) : VaultException(message);
+
+/// <summary>What `vault check` examines.</summary>
+[GenerateSerializer, Immutable, Alias("vault.check-request")]
+public sealed record CheckRequest
+{
+    /// <summary>Percent of packs (0–100) whose data is read, decrypted and verified; 0 = structure only.</summary>
+    [Id(0)] public double ReadDataPercent { get; init; }
+}
