@@ -63,4 +63,7 @@ public interface ISnapshotCatalogGrain : IGrainWithStringKey
 
     /// <summary>The newest committed snapshot of the same node and the same path set, for change detection.</summary>
     Task<SnapshotInfo?> TryFindParentAsync(string node, IReadOnlyList<string> paths);
+
+    /// <summary>Applies a retention policy and/or forgets named snapshots; returns the plan (and changes nothing on a dry run).</summary>
+    Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request);
 }

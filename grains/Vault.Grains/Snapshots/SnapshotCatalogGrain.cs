@@ -53,6 +53,9 @@ public sealed class SnapshotCatalogGrain(
             s.Node == node && s.Paths.Order(StringComparer.Ordinal).SequenceEqual(wanted, StringComparer.Ordinal));
         return Task.FromResult(parent);
     }
+
+    public Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request) =>
+        throw new NotSupportedException("forget is not available yet");
 }
 
 /// <summary>How a user names a snapshot: a full id, a unique id prefix, or "latest".</summary>
