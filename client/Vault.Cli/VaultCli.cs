@@ -57,6 +57,8 @@ public static class VaultCli
         root.Subcommands.Add(SnapshotsCommand.Create(globals));
         root.Subcommands.Add(LsCommand.Create(globals));
         root.Subcommands.Add(RestoreCommand.Create(globals));
+        root.Subcommands.Add(PruneCommand.Create(globals));
+        root.Subcommands.Add(PruneCommand.CreateGc(globals));
         root.Subcommands.Add(StatusCommand.Create(globals));
         root.Subcommands.Add(FailoverCommand.Create(globals));
         root.Subcommands.Add(DumpCommand.Create(globals));

@@ -313,6 +313,34 @@ public sealed class VaultClient : IDisposable
         }
     }
 
+    /// <summary>Starts a garbage collection run (or returns the one in progress).</summary>
+    public Task<GcStatus> RunGcAsync(RunGcRequest request, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.RunGcAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
+    /// <summary>The garbage collection run in progress (if any) and the last finished one.</summary>
+    public Task<GcStatus> GetGcStatusAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.GetGcStatusAsync(new GetGcStatusRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+
+    /// <summary>Polls until the run <paramref name="runId"/> has ended; returns it.</summary>
+    public async Task<GcRun> WaitForGcAsync(string runId, TimeSpan? interval = null, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var status = await GetGcStatusAsync(cancellationToken);
+            if (status.Current?.RunId != runId && status.Last?.RunId == runId)
+            {
+                return status.Last;
+            }
+
+            if (status.Current?.RunId != runId)
+            {
+                throw new InvalidOperationException($"GC run {runId} is neither running nor the last run (another run replaced it)");
+            }
+
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
     /// <summary>Version, repository, snapshot count and nodes of the cluster.</summary>
     public Task<GetStatusResponse> GetStatusAsync(CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);

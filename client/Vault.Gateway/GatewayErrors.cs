@@ -27,7 +27,8 @@ public static class GatewayErrors
             SnapshotNotFoundException or JobNotFoundException or NotFoundException or FailoverServiceNotFoundException
                 => (new Status(StatusCode.NotFound, exception.Message), false),
             StreamTruncatedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
-            IndexRestartedException => (new Status(StatusCode.Aborted, exception.Message), false),
+            IndexRestartedException or Vault.Retention.LeaseExpiredException or Vault.Retention.GcRunSupersededException
+                => (new Status(StatusCode.Aborted, exception.Message), false),
             AmbiguousSnapshotException or InvalidRequestException or InvalidTreeException or InvalidConfigurationException
                 => (new Status(StatusCode.InvalidArgument, exception.Message), false),
             FormatException

@@ -29,6 +29,8 @@ public static class RpcPolicy
         ["ListApiKeys"] = new(ApiRole.Admin, Mutating: false),
         ["ListAudit"] = new(ApiRole.Admin, Mutating: false),
         ["ListPeers"] = new(ApiRole.Reader, Mutating: false),
+        ["RunGc"] = new(ApiRole.Operator, Mutating: true),
+        ["GetGcStatus"] = new(ApiRole.Reader, Mutating: false),
         ["DecommissionPeer"] = new(ApiRole.Admin, Mutating: true),
         ["GetFailoverStatus"] = new(ApiRole.Reader, Mutating: false),
         ["GetFailoverHistory"] = new(ApiRole.Reader, Mutating: false),

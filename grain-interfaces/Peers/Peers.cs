@@ -180,4 +180,21 @@ public interface IPeerGrain : IGrainWithStringKey
 
     /// <summary>For each pack, whether this node holds it.</summary>
     Task<bool[]> HasPacksAsync(PackId[] packs);
+
+    // Garbage collection.
+
+    /// <summary>Runs a GC run's job on this node (started by the RetentionGrain).</summary>
+    Task<JobInfo> StartGcAsync(Vault.Retention.GcJobRequest request);
+
+    /// <summary>This node's packs written before <paramref name="writtenBefore"/> (newer ones may not be indexed yet).</summary>
+    IAsyncEnumerable<PackId> ListPacksAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>A pack's table of entries (its trailer, verified), as index entries.</summary>
+    Task<Vault.Chunks.IndexEntry[]> ReadPackEntriesAsync(PackId pack);
+
+    /// <summary>Moves packs to this node's trash; for each, its size, or -1 when the node did not hold it.</summary>
+    Task<long[]> TrashPacksAsync(PackId[] packs);
+
+    /// <summary>Deletes packs trashed at least <paramref name="olderThan"/> ago; returns (packs, bytes).</summary>
+    Task<long[]> EmptyTrashAsync(TimeSpan olderThan);
 }

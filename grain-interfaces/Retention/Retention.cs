@@ -127,13 +127,41 @@ public interface IRetentionGrain : IGrainWithStringKey
     Task<BackupLease> RenewLeaseAsync(Guid lease);
 
     /// <summary>
-    /// Called right before the snapshot commit: from now on the lease cannot expire until released.
-    /// Throws <see cref="LeaseExpiredException"/> when it already expired.
+    /// Commits a backup's snapshot under its lease, then releases the lease. Serialized with GC's
+    /// view of the leases: either the commit lands before GC looks, or the lease already expired and
+    /// the commit is refused with <see cref="LeaseExpiredException"/> (nothing committed).
     /// </summary>
-    Task BeginCommitAsync(Guid lease);
+    Task CommitSnapshotAsync(Guid lease, SnapshotInfo committed);
 
     Task ReleaseLeaseAsync(Guid lease);
+
+    // Called by the GC job of the current run.
+
+    /// <summary>Records progress; throws <see cref="GcRunSupersededException"/> when <paramref name="run"/> is no longer the current run.</summary>
+    Task ReportGcAsync(GcRun progress);
+
+    /// <summary>Remembers the leases held right now: the backups that may have deduplicated against condemned entries.</summary>
+    Task CaptureLeasesAsync(Guid run);
+
+    /// <summary>How many captured leases are still held (expired ones are revoked and no longer count).</summary>
+    Task<int> CapturedLeasesHeldAsync(Guid run);
+
+    Task FinishGcAsync(GcRun result);
 }
+
+/// <summary>What a node's GC job is asked to do.</summary>
+[GenerateSerializer, Immutable, Alias("vault.gc-job-request")]
+public sealed record GcJobRequest(
+    Guid Run,
+    /// <summary>An earlier run that ended without finishing (Guid.Empty: none) and whether it had reached the sweep.</summary>
+    Guid Unfinished,
+    bool UnfinishedSwept,
+    double RepackThreshold,
+    bool DryRun);
+
+/// <summary>The GC run was cancelled or replaced by a newer one; this job must stop.</summary>
+[GenerateSerializer, Alias("vault.gc-run-superseded")]
+public sealed class GcRunSupersededException(string message) : VaultException(message);
 
 [GenerateSerializer, Immutable, Alias("vault.backup-lease")]
 public sealed record BackupLease(Guid Id, DateTimeOffset Expires, TimeSpan Renewal);

@@ -155,7 +155,7 @@ public sealed partial class NodeOptions
             yield return $"{Section}:PasswordFile is '{f}'; the file does not exist";
         }
 
-        foreach (var error in ValidateCluster())
+        foreach (var error in ValidateCluster().Concat(ValidateGc()))
         {
             yield return error;
         }

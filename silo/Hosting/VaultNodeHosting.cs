@@ -94,6 +94,7 @@ public static partial class VaultNodeHosting
         builder.UseOrleans(silo =>
         {
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
+            silo.Services.AddSingleton(options.ToRetentionSettings());
             if (options.Cluster.IsCluster)
             {
                 silo.UseVaultCluster(options);

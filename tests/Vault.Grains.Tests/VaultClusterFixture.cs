@@ -10,7 +10,7 @@ namespace Vault.Grains.Tests;
 /// One in-process silo with a real repository on disk (small chunks and packs so tests stay
 /// fast while still spanning many chunks and packs). Shared by the tests of a collection.
 /// </summary>
-public sealed class VaultClusterFixture : IAsyncLifetime
+public class VaultClusterFixture : IAsyncLifetime
 {
     public static readonly ChunkerOptions SmallChunks = new(16 * 1024, 64 * 1024, 256 * 1024);
     public const int SmallPacks = 1024 * 1024;
@@ -46,10 +46,16 @@ public sealed class VaultClusterFixture : IAsyncLifetime
             var node = new VaultNode(options.SiloName, dataDir, repository, workers: 2);
             NodeId = options.SiloName;
             Node = node;
+            Configure(silo);
             silo.AddVaultGrains(node, Path.Combine(dataDir, "grains"));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>Extra silo configuration of a derived fixture (runs before the Vault grains are added).</summary>
+    protected virtual void Configure(ISiloBuilder silo)
+    {
     }
 
     public async Task DisposeAsync()

@@ -120,6 +120,8 @@ public sealed class FakeCatalog : ISnapshotCatalogGrain
 
     public Task<SnapshotInfo?> TryFindParentAsync(string node, IReadOnlyList<string> paths) => Task.FromResult<SnapshotInfo?>(null);
 
+    public Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request) => throw new NotSupportedException();
+
     private void ThrowIfFailing()
     {
         if (Failure is { } failure)
@@ -342,6 +344,17 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
     public Task<byte[]> ReadPackRangeAsync(PackId pack, long offset, int length) => throw new NotSupportedException();
 
     public Task<bool[]> HasPacksAsync(PackId[] packs) => Task.FromResult(new bool[packs.Length]);
+
+    // Garbage collection runs between grains, never through the gateway's peer calls.
+    public Task<JobInfo> StartGcAsync(Vault.Retention.GcJobRequest request) => throw new NotSupportedException();
+
+    public IAsyncEnumerable<PackId> ListPacksAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<Vault.Chunks.IndexEntry[]> ReadPackEntriesAsync(PackId pack) => throw new NotSupportedException();
+
+    public Task<long[]> TrashPacksAsync(PackId[] packs) => throw new NotSupportedException();
+
+    public Task<long[]> EmptyTrashAsync(TimeSpan olderThan) => throw new NotSupportedException();
 }
 
 public sealed class FakeFailoverRegistry(FakeGrainFactory grains) : Vault.Failover.IFailoverRegistryGrain

@@ -50,6 +50,8 @@ public sealed class BackupJob(
         var id = record.Snapshot ?? SnapshotId.New();
         record.Snapshot = id;
         var snapshot = grains.GetGrain<ISnapshotGrain>(id.Value);
+        // Held from before the first index lookup to the commit: GC keeps what this backup may reuse.
+        await using var lease = await Retention.BackupLeaseHandle.AcquireAsync(grains, $"backup {id} on node '{node.NodeId}'");
         var emptyStats = new SnapshotStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         var pending = new SnapshotInfo(id, node.NodeId, node.Hostname, paths, request.Tags, DateTimeOffset.UtcNow, parent?.Id, default, emptyStats, SnapshotState.Pending, false);
         await snapshot.BeginAsync(pending);
@@ -85,7 +87,7 @@ public sealed class BackupJob(
 
         var p = record.Progress();
         var stats = new SnapshotStats(p.FilesDone, _directories, p.FilesUnchanged, p.BytesTotal, p.BytesNew, p.BytesStored, p.ChunksNew, p.ChunksDeduplicated, p.Errors, clock.Elapsed.TotalSeconds);
-        await snapshot.CommitAsync(pending with { Root = root, Stats = stats, State = SnapshotState.Committed, Incomplete = p.Errors > 0 });
+        await lease.CommitAsync(pending with { Root = root, Stats = stats, State = SnapshotState.Committed, Incomplete = p.Errors > 0 });
         logger.BackupCommitted(id, string.Join(", ", paths), p.FilesDone, p.BytesNew, p.BytesStored, clock.Elapsed.TotalSeconds);
     }
 

@@ -26,6 +26,7 @@ public sealed class StreamSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Chunker _chunker;
     private readonly BlobPipeline _pipeline;
+    private readonly Retention.BackupLeaseHandle _lease;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<ChunkId> _ids = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -35,9 +36,10 @@ public sealed class StreamSession : IAsyncDisposable
     private long _total;
     private bool _finished;
 
-    public StreamSession(VaultNode node, ChunkIndex index, IGrainFactory grains, JobRecord record, StreamBackupRequest request, ILogger logger)
+    public StreamSession(VaultNode node, ChunkIndex index, IGrainFactory grains, JobRecord record, StreamBackupRequest request, Retention.BackupLeaseHandle lease, ILogger logger)
     {
         _node = node;
+        _lease = lease;
         _grains = grains;
         Record = record;
         _request = request;
@@ -113,7 +115,7 @@ public sealed class StreamSession : IAsyncDisposable
             var grain = _grains.GetGrain<ISnapshotGrain>(id.Value);
             await grain.BeginAsync(snapshot);
             var committed = snapshot with { State = SnapshotState.Committed };
-            await grain.CommitAsync(committed);
+            await _lease.CommitAsync(committed);
             Record.FileDone(0, unchanged: false);
             Record.TotalsKnown();
             Record.Succeed();
@@ -152,6 +154,7 @@ public sealed class StreamSession : IAsyncDisposable
     {
         Record.Cancellation.Cancel();
         await _pipeline.DisposeAsync();
+        await _lease.DisposeAsync();
         await _gate.WaitAsync();
         try
         {

@@ -40,7 +40,7 @@ public sealed class StreamSessions : IAsyncDisposable
 
     public int Count => _open.Count;
 
-    public JobRecord Begin(StreamBackupRequest request)
+    public async Task<JobRecord> BeginAsync(StreamBackupRequest request)
     {
         if (_open.Count >= MaxOpen)
         {
@@ -48,7 +48,8 @@ public sealed class StreamSessions : IAsyncDisposable
         }
 
         var record = new JobRecord(JobKind.Backup, _node.NodeId) { Snapshot = SnapshotId.New() };
-        var session = new StreamSession(_node, _index, _grains, record, request, _loggers.CreateLogger<StreamSession>());
+        var lease = await Retention.BackupLeaseHandle.AcquireAsync(_grains, $"stream backup {record.Snapshot} on node '{_node.NodeId}'");
+        var session = new StreamSession(_node, _index, _grains, record, request, lease, _loggers.CreateLogger<StreamSession>());
         _open[record.Id] = session;
         _jobs.Track(record);
         return record;

@@ -18,45 +18,63 @@ public sealed class ChunkIndex(IGrainFactory grains, int partitionBits)
     /// <summary>A writer's view: remembers the partitions it relied on, to flush them before a commit.</summary>
     public IndexSession BeginSession() => new(this);
 
-    internal async Task<ChunkLocation?[]> LookupAsync(IReadOnlyList<ChunkId> ids, IndexSession? session)
+    internal Task<ChunkLocation?[]> LookupAsync(IReadOnlyList<ChunkId> ids, IndexSession? session) =>
+        ByPartitionAsync<ChunkLocation?>(ids, async (partition, batch) =>
+        {
+            var found = await Partition(partition).LookupAsync(batch);
+            if (session is not null && found.Locations.Any(l => l is not null))
+            {
+                session.Relied(partition, found.Incarnation);
+            }
+
+            return found.Locations;
+        });
+
+    /// <summary>
+    /// Marks ids for GC run <paramref name="run"/>; true where an id was marked for the first time.
+    /// <paramref name="incarnations"/> collects the activation of each partition that took marks
+    /// (a partition that restarted mid-run lost its marks: <see cref="IndexRestartedException"/>).
+    /// </summary>
+    public Task<bool[]> MarkAsync(Guid run, IReadOnlyList<ChunkId> ids, ConcurrentDictionary<int, Guid> incarnations) =>
+        ByPartitionAsync(ids, async (partition, batch) =>
+        {
+            var result = await Partition(partition).MarkAsync(run, batch);
+            if (incarnations.GetOrAdd(partition, result.Incarnation) != result.Incarnation)
+            {
+                throw new IndexRestartedException($"index partition {partition} restarted while GC was marking; run GC again");
+            }
+
+            return result.Newly;
+        });
+
+    public int PartitionCount => 1 << PartitionBits;
+
+    // Splits ids by partition, calls each partition once (in parallel) and stitches the answers back in order.
+    private async Task<T[]> ByPartitionAsync<T>(IReadOnlyList<ChunkId> ids, Func<int, ChunkId[], Task<T[]>> call)
     {
-        var result = new ChunkLocation?[ids.Count];
+        var result = new T[ids.Count];
         if (ids.Count == 0)
         {
             return result;
         }
 
         var groups = Group(ids.Count, i => ids[i].Partition(PartitionBits));
-        var calls = new List<Task>(groups.Count);
-        foreach (var (partition, positions) in groups)
+        await Task.WhenAll(groups.Select(async g =>
         {
-            calls.Add(LookupPartitionAsync(partition, positions));
-        }
-
-        await Task.WhenAll(calls);
-        return result;
-
-        async Task LookupPartitionAsync(int partition, List<int> positions)
-        {
+            var positions = g.Value;
             var batch = new ChunkId[positions.Count];
             for (var i = 0; i < batch.Length; i++)
             {
                 batch[i] = ids[positions[i]];
             }
 
-            var found = await Partition(partition).LookupAsync(batch);
-            var hit = false;
-            for (var i = 0; i < found.Locations.Length; i++)
+            var answers = await call(g.Key, batch);
+            for (var i = 0; i < answers.Length; i++)
             {
-                result[positions[i]] = found.Locations[i];
-                hit |= found.Locations[i] is not null;
+                result[positions[i]] = answers[i];
             }
-
-            if (hit)
-            {
-                session?.Relied(partition, found.Incarnation);
-            }
-        }
+        }));
+        return result;
     }
 
     internal Task AddAsync(IReadOnlyList<IndexEntry> entries, IndexSession session)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Vault.Grains.Backup;
@@ -9,6 +10,7 @@ using Vault.Grains.Persistence;
 using Vault.Grains.Placement;
 using Vault.Grains.Restore;
 using Vault.Grains.Replication;
+using Vault.Grains.Retention;
 
 namespace Vault.Grains.Hosting;
 
@@ -26,6 +28,7 @@ public static class VaultGrainsExtensions
         replication ??= ReplicationSettings.Embedded;
         services.AddSingleton(node);
         services.AddSingleton(replication);
+        services.TryAddSingleton(new RetentionSettings());
         services.AddSingleton<ClusterView>();
         services.AddSingleton<PackReplicator>();
         if (replication.Clustered)

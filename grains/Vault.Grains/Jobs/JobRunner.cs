@@ -24,6 +24,8 @@ public sealed class JobRunner(
     TreeStore trees,
     PackReader packs,
     PackReplicator replicator,
+    ClusterView view,
+    Retention.RetentionSettings retention,
     ILoggerFactory loggers)
 {
     private const int KeepFinished = 200;
@@ -43,6 +45,13 @@ public sealed class JobRunner(
     {
         var record = new JobRecord(JobKind.Restore, node.NodeId) { Snapshot = snapshot.Id };
         var job = new RestoreJob(node, index, trees, packs, record, request, snapshot, loggers.CreateLogger<RestoreJob>());
+        return Start(record, job.RunAsync);
+    }
+
+    public JobRecord StartGc(Vault.Retention.GcJobRequest request)
+    {
+        var record = new JobRecord(JobKind.Gc, node.NodeId);
+        var job = new Retention.GcJob(node, index, trees, replicator, view, grains, retention, record, request, loggers.CreateLogger<Retention.GcJob>());
         return Start(record, job.RunAsync);
     }
 

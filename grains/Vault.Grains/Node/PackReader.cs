@@ -18,7 +18,7 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
     /// <summary>Reads a whole pack into a pooled buffer and verifies its hash; dispose the lease to return the buffer.</summary>
     public async Task<PackLease> ReadPackAsync(PackId id, CancellationToken ct)
     {
-        if (node.Packs.Exists(id))
+        if (node.Packs.Exists(id) || !replicas.Clustered)
         {
             try
             {
@@ -30,7 +30,15 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
             }
         }
 
-        return new PackLease(new PackView(node.Keys, id, await replicas.FetchAsync(id, ct)), null);
+        try
+        {
+            return new PackLease(new PackView(node.Keys, id, await replicas.FetchAsync(id, ct)), null);
+        }
+        catch (CorruptDataException) when (node.Packs.InTrash(id))
+        {
+            // Trashed by GC after the reader looked it up: the local trash still has it.
+            return await ReadLocalAsync(id, ct);
+        }
     }
 
     private async Task<PackLease> ReadLocalAsync(PackId id, CancellationToken ct)

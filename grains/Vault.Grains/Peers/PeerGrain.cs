@@ -21,7 +21,7 @@ namespace Vault.Grains.Peers;
 /// node's <see cref="JobRunner"/>; reads trees for listings. Holds no state of its own.
 /// </summary>
 [NodePlacement, Reentrant]
-public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, StreamSessions streams, FileReader files, IServiceProvider services) : Grain, IPeerGrain
+public sealed partial class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, StreamSessions streams, FileReader files, IServiceProvider services) : Grain, IPeerGrain
 {
     private string NodeId => this.GetPrimaryKeyString();
 
@@ -147,14 +147,14 @@ public sealed class PeerGrain(VaultNode node, JobRunner jobs, TreeStore trees, S
         }
     }
 
-    public Task<JobInfo> BeginStreamAsync(StreamBackupRequest request)
+    public async Task<JobInfo> BeginStreamAsync(StreamBackupRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name is "." or ".." || request.Name.Contains('/') || request.Name.Contains('\0') || request.Name.Length > 255)
         {
             throw new InvalidRequestException($"stream name '{request.Name}' must be a file name: 1-255 characters, no '/', not '.' or '..'");
         }
 
-        return Task.FromResult(streams.Begin(request).ToInfo());
+        return (await streams.BeginAsync(request)).ToInfo();
     }
 
     // The work runs on the thread pool: chunking and hashing a segment must not hold the grain's turn.

@@ -81,64 +81,51 @@ public sealed class PackView : IDisposable
             return _entries;
         }
 
-        var span = _bytes.Span;
-        var plainLength = _trailerLength - PackFormat.TagSize;
-        var count = plainLength / PackFormat.EntrySize;
-        var plain = ArrayPool<byte>.Shared.Rent(Math.Max(plainLength, 1));
         var gcm = RentGcm();
         try
         {
-            Span<byte> nonce = stackalloc byte[PackFormat.NonceSize];
-            Span<byte> aad = stackalloc byte[PackFormat.TrailerAadSize];
-            PackFormat.Nonce(PackFormat.TrailerNonce, nonce);
-            PackFormat.TrailerAad(_salt, aad);
-            try
-            {
-                gcm.Decrypt(nonce, span.Slice(_trailerStart, plainLength), span.Slice(_trailerStart + plainLength, PackFormat.TagSize),
-                    plain.AsSpan(0, plainLength), aad);
-            }
-            catch (AuthenticationTagMismatchException e)
-            {
-                throw new CorruptDataException(
-                    $"pack {Id}: the trailer fails its authentication tag (the pack was modified, or the key is wrong).", Id, inner: e);
-            }
-
-            var entries = new PackEntry[count];
-            long expected = PackFormat.HeaderSize;
-            for (var i = 0; i < count; i++)
-            {
-                var e = PackFormat.ReadEntry(plain.AsSpan(i * PackFormat.EntrySize, PackFormat.EntrySize));
-                if (e.Offset != expected || e.Length < PackFormat.TagSize || e.Offset + (long)e.Length > _trailerStart)
-                {
-                    throw new CorruptDataException(
-                        $"chunk {e.Id} in pack {Id}: entry {i} (offset {e.Offset}, length {e.Length}) does not fit the blob area [{PackFormat.HeaderSize}, {_trailerStart}).",
-                        Id, e.Id);
-                }
-
-                var problem = PackFormat.CheckLengths(e.Kind, e.Mode, e.Length - PackFormat.TagSize, e.RawLength);
-                if (problem is not null)
-                {
-                    throw new CorruptDataException($"chunk {e.Id} in pack {Id}: {problem}.", Id, e.Id);
-                }
-
-                expected = e.Offset + (long)e.Length;
-                entries[i] = e;
-            }
-
-            if (expected != _trailerStart)
-            {
-                throw new CorruptDataException(
-                    $"pack {Id}: the entries cover the blob area up to byte {expected}, but the trailer starts at {_trailerStart}.", Id);
-            }
-
-            _entries = entries;
-            return entries;
+            _entries = PackTrailer.Decrypt(gcm, Id, _salt, _bytes.Span.Slice(_trailerStart, _trailerLength), _trailerStart);
+            return _entries;
         }
         finally
         {
             ReturnGcm(gcm);
-            ArrayPool<byte>.Shared.Return(plain, clearArray: true);
         }
+    }
+
+    /// <summary>
+    /// The stored payload of a blob (compressed or raw, as <see cref="PackEntry.Mode"/> says), after the
+    /// whole blob was verified like <see cref="Decode"/>: for moving a blob into another pack unchanged.
+    /// </summary>
+    public byte[] ReadPayload(PackEntry entry)
+    {
+        var plain = ArrayPool<byte>.Shared.Rent((int)Math.Max(entry.RawLength, 1));
+        try
+        {
+            Decode(entry, plain);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(plain);
+        }
+
+        var payload = new byte[entry.Length - PackFormat.TagSize];
+        var blob = _bytes.Span.Slice((int)entry.Offset, (int)entry.Length);
+        Span<byte> nonce = stackalloc byte[PackFormat.NonceSize];
+        Span<byte> aad = stackalloc byte[PackFormat.BlobAadSize];
+        PackFormat.Nonce(entry.Offset, nonce);
+        PackFormat.BlobAad(_salt, entry.Id, entry.Kind, entry.Mode, entry.RawLength, aad);
+        var gcm = RentGcm();
+        try
+        {
+            gcm.Decrypt(nonce, blob[..payload.Length], blob[payload.Length..], payload, aad);
+        }
+        finally
+        {
+            ReturnGcm(gcm);
+        }
+
+        return payload;
     }
 
     /// <summary>Decrypts, decompresses and checks the chunk id; returns the plaintext length written. Errors name pack and chunk.</summary>

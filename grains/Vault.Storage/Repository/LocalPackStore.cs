@@ -3,6 +3,8 @@
 // and a directory fsync, so a crash leaves either the complete pack or no pack, plus possibly a
 // temp file that Enumerate ignores and DeleteStaleTempFiles removes. Packs are content-addressed
 // and immutable: writing an existing id is a no-op. The store does not verify contents (PackView does).
+// Deletion is two-phase: MoveToTrash renames a pack into Root/trash/ (stamped with the time it was
+// trashed), reads still find it there, and only EmptyTrash removes files for good, after a delay.
 using System.Globalization;
 
 namespace Vault.Storage;
@@ -40,11 +42,109 @@ public sealed class LocalPackStore
 
     public bool Exists(PackId id) => File.Exists(PathOf(id));
 
+    /// <summary>Where trashed packs wait for <see cref="EmptyTrash"/>: Root/trash/&lt;id&gt;.</summary>
+    public string TrashRoot => Path.Combine(Root, "trash");
+
+    public bool InTrash(PackId id) => File.Exists(TrashPathOf(id));
+
+    /// <summary>The pack's size; a trashed pack still answers.</summary>
     public long Length(PackId id)
     {
         var info = new FileInfo(PathOf(id));
+        if (!info.Exists)
+        {
+            info = new FileInfo(TrashPathOf(id));
+        }
+
         return info.Exists ? info.Length : throw Missing(id);
     }
+
+    /// <summary>When the pack file was written (UTC); for GC's "too new to judge" rule.</summary>
+    public DateTime WrittenUtc(PackId id) => File.GetLastWriteTimeUtc(PathOf(id));
+
+    /// <summary>Moves a pack into the trash (reads still find it); returns its size, or -1 when the store did not hold it.</summary>
+    public long MoveToTrash(PackId id)
+    {
+        var path = PathOf(id);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return -1;
+        }
+
+        var length = info.Length;
+        DurableFile.CreateDirectory(TrashRoot);
+        var target = TrashPathOf(id);
+        try
+        {
+            File.Move(path, target, overwrite: true);
+        }
+        catch (FileNotFoundException)
+        {
+            return -1;
+        }
+
+        File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
+        DurableFile.SyncDirectory(TrashRoot);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(path)!);
+        return length;
+    }
+
+    /// <summary>Puts a trashed pack back in place; false when the trash does not hold it.</summary>
+    public bool Untrash(PackId id)
+    {
+        var source = TrashPathOf(id);
+        if (!File.Exists(source))
+        {
+            return false;
+        }
+
+        var path = PathOf(id);
+        DurableFile.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Move(source, path, overwrite: true);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(path)!);
+        return true;
+    }
+
+    /// <summary>Every pack in the trash.</summary>
+    public IEnumerable<PackId> EnumerateTrash()
+    {
+        if (!Directory.Exists(TrashRoot))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(TrashRoot))
+        {
+            var name = Path.GetFileName(file);
+            if (PackId.TryParse(name, out var id) && id.ToString() == name)
+            {
+                yield return id;
+            }
+        }
+    }
+
+    /// <summary>Deletes packs trashed at least <paramref name="olderThan"/> ago; returns how many and their bytes.</summary>
+    public (int Packs, long Bytes) EmptyTrash(TimeSpan olderThan)
+    {
+        var cutoff = DateTime.UtcNow - olderThan;
+        var (packs, bytes) = (0, 0L);
+        foreach (var id in EnumerateTrash().ToList())
+        {
+            var info = new FileInfo(TrashPathOf(id));
+            if (info.Exists && info.LastWriteTimeUtc <= cutoff)
+            {
+                var length = info.Length;
+                DurableFile.TryDelete(info.FullName);
+                packs++;
+                bytes += length;
+            }
+        }
+
+        return (packs, bytes);
+    }
+
+    private string TrashPathOf(PackId id) => Path.Combine(TrashRoot, id.ToString());
 
     /// <summary>Reads a whole pack into a new buffer. Throws <see cref="CorruptDataException"/> if missing.</summary>
     public async Task<byte[]> ReadAsync(PackId id, CancellationToken ct = default)
@@ -141,7 +241,15 @@ public sealed class LocalPackStore
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw Missing(id, e);
+            // Trashed by GC while a reader still held its location: the trash keeps it readable.
+            try
+            {
+                return File.OpenHandle(TrashPathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            }
+            catch (Exception inner) when (inner is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw Missing(id, e);
+            }
         }
     }
 

@@ -1,0 +1,256 @@
+using Microsoft.Extensions.DependencyInjection;
+using Vault.Grains.Retention;
+using Vault.Peers;
+using Vault.Retention;
+using Vault.Snapshots;
+using Vault.Storage;
+using Vault.Tests.Shared;
+
+namespace Vault.Grains.Tests;
+
+/// <summary>A silo of its own (GC judges the whole repository): no trash delay, short leases.</summary>
+public sealed class GcClusterFixture : VaultClusterFixture
+{
+    public static readonly RetentionSettings Settings = new()
+    {
+        TrashDelay = TimeSpan.Zero,
+        LeaseDuration = TimeSpan.FromSeconds(3),
+        LeasePollInterval = TimeSpan.FromMilliseconds(20),
+    };
+
+    protected override void Configure(ISiloBuilder silo) => silo.Services.AddSingleton(Settings);
+
+    public IRetentionGrain Retention => Grains.GetGrain<IRetentionGrain>(RetentionGrain.DefaultRepository);
+
+    public ISnapshotCatalogGrain Catalog => Grains.GetGrain<ISnapshotCatalogGrain>("default");
+
+    /// <summary>Starts a run and waits until it has ended; returns it.</summary>
+    public async Task<GcRun> GcAsync(GcRequest? request = null)
+    {
+        var started = await Retention.StartGcAsync(request ?? new GcRequest());
+        var run = started.Current!.RunId;
+        return await WaitForRunAsync(run);
+    }
+
+    public async Task<GcRun> WaitForRunAsync(Guid run)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            var status = await Retention.GetGcStatusAsync();
+            if (status.Current?.RunId != run && status.Last?.RunId == run)
+            {
+                return status.Last;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"GC run {run} still running: {status.Current}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Every blob in the pack store: id → (pack, entry).</summary>
+    public async Task<Dictionary<ChunkId, (PackId Pack, PackEntry Entry)>> BlobsOnDiskAsync()
+    {
+        var blobs = new Dictionary<ChunkId, (PackId, PackEntry)>();
+        foreach (var pack in Node.Packs.Enumerate())
+        {
+            foreach (var e in await PackTrailer.ReadAsync(Node.Packs, Node.Keys, pack))
+            {
+                blobs.TryAdd(e.Id, (pack, e));
+            }
+        }
+
+        return blobs;
+    }
+
+    /// <summary>The ids a snapshot uses (trees and content), found by decoding its trees from the packs on disk.</summary>
+    public async Task<HashSet<ChunkId>> ReferencedAsync(IEnumerable<SnapshotInfo> snapshots)
+    {
+        var blobs = await BlobsOnDiskAsync();
+        var used = new HashSet<ChunkId>();
+        var stack = new Stack<ChunkId>(snapshots.Select(s => s.Root));
+        while (stack.TryPop(out var tree))
+        {
+            if (!used.Add(tree))
+            {
+                continue;
+            }
+
+            var (pack, entry) = blobs[tree];
+            using var view = new PackView(Node.Keys, pack, await Node.Packs.ReadAsync(pack));
+            var plain = new byte[entry.RawLength];
+            view.Decode(entry, plain);
+            foreach (var node in TreeCodec.Decode(plain))
+            {
+                used.UnionWith(node.Content);
+                if (node.Subtree is { } subtree)
+                {
+                    stack.Push(subtree);
+                }
+            }
+        }
+
+        return used;
+    }
+
+    public async Task<long> IndexCountAsync()
+    {
+        long total = 0;
+        for (var p = 0; p < 1 << Node.Config.IndexPartitionBits; p++)
+        {
+            total += await Grains.GetGrain<Vault.Chunks.IChunkGrain>(p).CountAsync();
+        }
+
+        return total;
+    }
+
+    public long PackBytes() => Node.Packs.Enumerate().Sum(Node.Packs.Length);
+}
+
+[CollectionDefinition(Name)]
+public sealed class GcCollection : ICollectionFixture<GcClusterFixture>
+{
+    public const string Name = "gc";
+}
+
+[Collection(GcCollection.Name)]
+public sealed class GcTests(GcClusterFixture cluster) : IDisposable
+{
+    private readonly string _dir = TestDirs.Create("gc");
+
+    public void Dispose() => TestDirs.Delete(_dir);
+
+    [Fact]
+    public async Task Gc_RemovesExactlyWhatNoSnapshotReferences()
+    {
+        var kept = Path.Combine(_dir, "kept");
+        var gone = Path.Combine(_dir, "gone");
+        AwkwardTree.Create(kept, largeFileSize: 900_000, seed: 11);
+        AwkwardTree.Create(gone, largeFileSize: 1_300_000, seed: 12);
+        // Shared with the kept snapshot: must survive although the forgotten one used it too.
+        File.Copy(Path.Combine(kept, "large.bin"), Path.Combine(gone, "shared.bin"));
+        await cluster.GcAsync(); // start from a repository without garbage from other tests
+        var keptJob = await cluster.BackupAsync(kept);
+        var goneJob = await cluster.BackupAsync(gone);
+        var all = await cluster.Catalog.ListAsync();
+        var before = cluster.PackBytes();
+
+        await cluster.Catalog.ForgetAsync(new ForgetRequest { Snapshots = [goneJob.Snapshot!.Value.ToString()] });
+        var run = await cluster.GcAsync(new GcRequest { RepackThreshold = 1e-9 });
+
+        Assert.Equal(GcOutcome.Succeeded, run.Outcome);
+        Assert.True(run.PacksDeleted + run.PacksRepacked > 0, run.ToString());
+        Assert.True(run.BytesFreed > 0, run.ToString());
+        var remaining = await cluster.Catalog.ListAsync();
+        var referenced = await cluster.ReferencedAsync(remaining);
+        var onDisk = await cluster.BlobsOnDiskAsync();
+        // Exactly: every blob left is used by a remaining snapshot, every used blob is there, once in the index.
+        Assert.Empty(onDisk.Keys.Except(referenced));
+        Assert.Empty(referenced.Except(onDisk.Keys));
+        Assert.Equal(referenced.Count, await cluster.IndexCountAsync());
+        Assert.True(cluster.PackBytes() < before, $"{cluster.PackBytes()} bytes of packs after GC, {before} before");
+        Assert.Empty(cluster.Node.Packs.EnumerateTrash()); // trash delay 0: emptied by the run
+        Assert.True(all.Count > remaining.Count);
+
+        var target = Path.Combine(_dir, "restore");
+        var restore = await cluster.RestoreAsync(keptJob.Snapshot!.Value, target);
+        Assert.True(restore.State == JobState.Succeeded, restore.Error);
+        Assert.Empty(AwkwardTree.Differences(kept, target + kept));
+
+        // Nothing left to free: a second run changes nothing.
+        var again = await cluster.GcAsync(new GcRequest { RepackThreshold = 1e-9 });
+        Assert.Equal((0L, 0L, 0L), (again.PacksDeleted, again.PacksRepacked, again.ChunksRemoved));
+    }
+
+    [Fact]
+    public async Task Gc_DryRun_ReportsAndChangesNothing()
+    {
+        var source = Path.Combine(_dir, "dry");
+        AwkwardTree.Create(source, largeFileSize: 700_000, seed: 21);
+        var job = await cluster.BackupAsync(source);
+        await cluster.Catalog.ForgetAsync(new ForgetRequest { Snapshots = [job.Snapshot!.Value.ToString()] });
+        var packs = cluster.Node.Packs.Enumerate().Order().ToList();
+        var count = await cluster.IndexCountAsync();
+
+        var run = await cluster.GcAsync(new GcRequest { DryRun = true });
+
+        Assert.Equal(GcOutcome.Succeeded, run.Outcome);
+        Assert.True(run.DryRun);
+        Assert.True(run.ChunksRemoved > 0 && run.BytesFreed > 0, run.ToString());
+        Assert.Equal(packs, cluster.Node.Packs.Enumerate().Order().ToList());
+        Assert.Equal(count, await cluster.IndexCountAsync());
+    }
+
+    [Fact]
+    public async Task Gc_WaitsForRunningBackups_AndRemovesOrphanPacks()
+    {
+        var source = Path.Combine(_dir, "wait");
+        AwkwardTree.Create(source, largeFileSize: 500_000, seed: 31);
+        var kept = await cluster.BackupAsync(source);
+        // An abandoned upload leaves packs and index entries no snapshot uses.
+        var orphan = await cluster.Peer.BeginStreamAsync(new StreamBackupRequest("orphan.bin", []));
+        await cluster.Peer.AppendStreamAsync(orphan.Id, new DataSegment(AwkwardTree.Bytes(new Random(6), 3_000_000)));
+        await cluster.Peer.AbortStreamAsync(orphan.Id, "test");
+        // A stream backup holds a lease while it is open: GC must wait for it.
+        var stream = await cluster.Peer.BeginStreamAsync(new StreamBackupRequest("held.bin", []));
+        await cluster.Peer.AppendStreamAsync(stream.Id, new DataSegment(AwkwardTree.Bytes(new Random(5), 400_000)));
+
+        var started = await cluster.Retention.StartGcAsync(new GcRequest { RepackThreshold = 1e-9 });
+        var run = started.Current!.RunId;
+        await WaitForPhaseAsync(run, GcPhase.WaitingForBackups);
+        // The stream's chunks are indexed but not yet in any snapshot: condemned, not deleted.
+        var committed = await cluster.Peer.CompleteStreamAsync(stream.Id, 400_000);
+
+        var result = await cluster.WaitForRunAsync(run);
+        Assert.Equal(GcOutcome.Succeeded, result.Outcome);
+        Assert.True(result.PacksDeleted > 0, result.ToString());
+        var referenced = await cluster.ReferencedAsync(await cluster.Catalog.ListAsync());
+        var onDisk = (await cluster.BlobsOnDiskAsync()).Keys;
+        Assert.Empty(onDisk.Except(referenced));
+        Assert.Empty(referenced.Except(onDisk));
+
+        var bytes = new List<byte>();
+        await foreach (var segment in cluster.Peer.ReadFileAsync(committed.Id, "/held.bin"))
+        {
+            bytes.AddRange(segment.Data);
+        }
+
+        Assert.Equal(AwkwardTree.Bytes(new Random(5), 400_000), bytes.ToArray());
+        var restore = await cluster.RestoreAsync(kept.Snapshot!.Value, Path.Combine(_dir, "r"));
+        Assert.True(restore.State == JobState.Succeeded, restore.Error);
+    }
+
+    [Fact]
+    public async Task Lease_Expired_CommitIsRefused()
+    {
+        var lease = await cluster.Retention.AcquireLeaseAsync("test");
+        while (DateTimeOffset.UtcNow <= lease.Expires)
+        {
+            await Task.Delay(50);
+        }
+
+        var info = new SnapshotInfo(SnapshotId.New(), cluster.NodeId, "h", ["/x"], [], DateTimeOffset.UtcNow, null, default,
+            new SnapshotStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), SnapshotState.Committed, false);
+        var error = await Assert.ThrowsAsync<LeaseExpiredException>(() => cluster.Retention.CommitSnapshotAsync(lease.Id, info));
+        Assert.Contains("run the backup again", error.Message);
+        Assert.Null(await cluster.Grains.GetGrain<ISnapshotGrain>(info.Id.Value).TryGetAsync());
+        await Assert.ThrowsAsync<LeaseExpiredException>(() => cluster.Retention.RenewLeaseAsync(lease.Id));
+    }
+
+    private async Task WaitForPhaseAsync(Guid run, GcPhase phase)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var status = await cluster.Retention.GetGcStatusAsync();
+            Assert.True(status.Current?.RunId == run, $"run {run} ended before reaching {phase}: {status.Last}");
+            if (status.Current!.Phase >= phase)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"run {run} still in {status.Current.Phase}");
+            await Task.Delay(10);
+        }
+    }
+}
