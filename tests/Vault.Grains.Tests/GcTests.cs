@@ -237,6 +237,120 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
         await Assert.ThrowsAsync<LeaseExpiredException>(() => cluster.Retention.RenewLeaseAsync(lease.Id));
     }
 
+    [Fact]
+    public async Task Gc_RacingBackupsAndForgets_EverySnapshotStaysRestorable()
+    {
+        var random = new Random(42);
+        var source = Path.Combine(_dir, "race");
+        Directory.CreateDirectory(source);
+        var next = 0;
+        for (; next < 16; next++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(source, $"f{next}.bin"), AwkwardTree.Bytes(random, random.Next(10_000, 300_000)));
+        }
+
+        var expected = new Dictionary<SnapshotId, string>();
+        var streams = new Dictionary<SnapshotId, byte[]>();
+        var runs = new List<GcRun>();
+        for (var round = 0; round < 8; round++)
+        {
+            // Change the tree: rewrite three files, delete two (their bytes come back as a stream below), add two.
+            var files = Directory.GetFiles(source).Order(StringComparer.Ordinal).ToList();
+            foreach (var f in files.OrderBy(_ => random.Next()).Take(3))
+            {
+                await File.WriteAllBytesAsync(f, AwkwardTree.Bytes(random, random.Next(10_000, 300_000)));
+            }
+
+            var removed = files.OrderBy(_ => random.Next()).Take(2).ToList();
+            var streamed = await File.ReadAllBytesAsync(removed[0]);
+            removed.ForEach(File.Delete);
+            for (var i = 0; i < 2; i++, next++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(source, $"f{next}.bin"), AwkwardTree.Bytes(random, random.Next(10_000, 300_000)));
+            }
+
+            var reference = Path.Combine(_dir, $"ref{round}");
+            CopyTree(source, reference);
+
+            // Backups (one of them deduplicating against data only forgotten snapshots hold) race
+            // a forget of all but the newest two snapshots and a GC run, at a random offset.
+            var backup = cluster.Peer.StartBackupAsync(new BackupRequest([source], [], [], null));
+            var stream = StreamAsync(streamed, random.Next(0, 3));
+            await Task.Delay(random.Next(0, 120));
+            var committed = await cluster.Catalog.ListAsync();
+            var forget = committed.Take(Math.Max(0, committed.Count - 2)).Select(s => s.Id.ToString()).ToList();
+            if (forget.Count > 0)
+            {
+                await cluster.Catalog.ForgetAsync(new ForgetRequest { Snapshots = forget });
+                foreach (var id in forget)
+                {
+                    expected.Remove(SnapshotId.Parse(id));
+                    streams.Remove(SnapshotId.Parse(id));
+                }
+            }
+
+            var gc = cluster.GcAsync(new GcRequest { RepackThreshold = 0.2 });
+            var job = await cluster.WaitAsync(await backup);
+            Assert.True(job.State == JobState.Succeeded, $"round {round}: backup {job.State}: {job.Error}");
+            expected[job.Snapshot!.Value] = reference;
+            var streamSnapshot = await stream;
+            streams[streamSnapshot.Id] = streamed;
+            var run = await gc;
+            Assert.True(run.Outcome == GcOutcome.Succeeded, $"round {round}: {run}");
+            runs.Add(run);
+        }
+
+        Assert.Contains(runs, r => r.PacksDeleted + r.PacksRepacked > 0);
+        runs.Add(await cluster.GcAsync(new GcRequest { RepackThreshold = 0.2 }));
+        var remaining = (await cluster.Catalog.ListAsync()).Select(s => s.Id).ToHashSet();
+        foreach (var (id, reference) in expected.Where(e => remaining.Contains(e.Key)))
+        {
+            var target = Path.Combine(_dir, "restore-" + id.Short);
+            var restore = await cluster.RestoreAsync(id, target);
+            Assert.True(restore.State == JobState.Succeeded, $"snapshot {id}: {restore.Error}");
+            Assert.Empty(AwkwardTree.Differences(reference, target + source));
+        }
+
+        foreach (var (id, bytes) in streams.Where(e => remaining.Contains(e.Key)))
+        {
+            var read = new List<byte>();
+            await foreach (var segment in cluster.Peer.ReadFileAsync(id, "/streamed.bin"))
+            {
+                read.AddRange(segment.Data);
+            }
+
+            Assert.Equal(bytes, read.ToArray());
+        }
+
+        var referenced = await cluster.ReferencedAsync(await cluster.Catalog.ListAsync());
+        Assert.Empty(referenced.Except((await cluster.BlobsOnDiskAsync()).Keys));
+    }
+
+    private async Task<SnapshotInfo> StreamAsync(byte[] bytes, int pieces)
+    {
+        var session = await cluster.Peer.BeginStreamAsync(new StreamBackupRequest("streamed.bin", []));
+        var size = bytes.Length / (pieces + 1) + 1;
+        for (var offset = 0; offset < bytes.Length; offset += size)
+        {
+            await cluster.Peer.AppendStreamAsync(session.Id, new DataSegment(bytes[offset..Math.Min(bytes.Length, offset + size)]));
+        }
+
+        return await cluster.Peer.CompleteStreamAsync(session.Id, bytes.Length);
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            var copy = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, copy);
+            File.SetLastWriteTimeUtc(copy, File.GetLastWriteTimeUtc(file));
+        }
+
+        File.SetLastWriteTimeUtc(to, Directory.GetLastWriteTimeUtc(from));
+    }
+
     private async Task WaitForPhaseAsync(Guid run, GcPhase phase)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
