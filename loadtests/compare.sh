@@ -3,7 +3,7 @@
 #
 #   loadtests/compare.sh [--size 2G] [--workdir /tmp/vault-bench] [--tools restic,borg,vault]
 #                        [--results DIR] [--mutate 5] [--seed 42] [--vault-bin DIR] [--keep]
-#                        [--step-timeout 3600]
+#                        [--step-timeout 3600] [--history N] [--keep-last K] [--history-mutate 2]
 #
 # Steps, run step by step for every tool on the same data (so each sees identical bytes):
 #   initial      first backup into an empty repository
@@ -11,6 +11,10 @@
 #   changed      backup after dataset.py --mutate (~5% of the bytes changed in place)
 #   restore      restore the latest snapshot into an empty directory, then verify with diff -r
 #   repo size    du -sb of the repository after the last backup (in each backup row)
+# With --history N (retention and garbage collection), after those steps:
+#   history      N more backups, each after dataset.py --mutate --history-mutate% with its own seed (not timed)
+#   forget       keep the newest K snapshots (restic forget, borg prune, vault forget; --keep-last K)
+#   prune        delete what they no longer reference (restic prune, borg compact, vault prune)
 # Wall time and peak RSS come from /usr/bin/time -f '%e %M'. For Vault, the silo's RSS is sampled
 # every 0.5 s during each step, and its VmHWM is read before it stops.
 # The page cache is not dropped (that needs root and affects every tool alike): all runs are warm.
@@ -28,11 +32,14 @@ SEED=42
 VAULT_BIN=
 KEEP=0
 STEP_TIMEOUT=3600
+HISTORY=0
+KEEP_LAST=10
+HISTORY_MUTATE=2
 HTTP_PORT=17400
 GRPC_PORT=17401
 READY_DEADLINE=60
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -45,6 +52,9 @@ while [[ $# -gt 0 ]]; do
     --vault-bin) VAULT_BIN=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --step-timeout) STEP_TIMEOUT=$2; shift 2 ;;
+    --history) HISTORY=$2; shift 2 ;;
+    --keep-last) KEEP_LAST=$2; shift 2 ;;
+    --history-mutate) HISTORY_MUTATE=$2; shift 2 ;;
     --http-port) HTTP_PORT=$2; shift 2 ;;
     --grpc-port) GRPC_PORT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
@@ -170,6 +180,12 @@ restic_step() {
       measure "restic-$step" env -C "$DATA" restic backup --compression auto --host bench . ;;
     restore)
       measure restic-$step restic restore latest --target "$WORKDIR/restic/restore" ;;
+    history*)
+      env -C "$DATA" restic backup --compression auto --host bench . >>"$RESULTS/restic-history.log" 2>&1 ;;
+    forget)
+      measure restic-$step restic forget --keep-last "$KEEP_LAST" ;;
+    prune)
+      measure restic-$step restic prune ;;
   esac
 }
 
@@ -194,6 +210,12 @@ borg_step() {
     restore)
       mkdir -p "$WORKDIR/borg/restore"
       measure "borg-$step" env -C "$WORKDIR/borg/restore" borg extract "::$BORG_LAST" ;;
+    history*)
+      env -C "$DATA" borg create --compression zstd,3 "::$step" . >>"$RESULTS/borg-history.log" 2>&1 ;;
+    forget)
+      measure "borg-$step" borg prune --keep-last "$KEEP_LAST" ;;
+    prune)
+      measure "borg-$step" borg compact ;;
   esac
 }
 
@@ -300,6 +322,9 @@ vault_step() {
   case "$step" in
     initial|unchanged|changed) measure "vault-$step" "$VAULT_WRAPPER" backup "$DATA" --json || rc=$? ;;
     restore) measure "vault-$step" "$VAULT_WRAPPER" restore latest --target "$WORKDIR/vault/restore" --json || rc=$? ;;
+    history*) "$VAULT_WRAPPER" backup "$DATA" --json >>"$RESULTS/vault-history.log" 2>&1 || rc=$? ;;
+    forget) measure "vault-$step" "$VAULT_WRAPPER" forget --keep-last "$KEEP_LAST" --json || rc=$? ;;
+    prune) measure "vault-$step" "$VAULT_WRAPPER" prune --json || rc=$? ;;
   esac
   stop_sampler
   VAULT_STEP_SILO_KIB=$(cat "$SAMPLE_FILE" 2>/dev/null || echo "")
@@ -400,6 +425,23 @@ DATA_BYTES=$(tree_bytes "$DATA")
 for step in changed restore; do
   for t in "${TOOL_LIST[@]}"; do run_step "$t" "$step"; done
 done
+
+if [[ $HISTORY -gt 0 ]]; then
+  for i in $(seq 1 "$HISTORY"); do
+    log "history $i/$HISTORY: mutating ${HISTORY_MUTATE}%"
+    timeout 600 python3 "$SCRIPT_DIR/dataset.py" "$DATA" --mutate "$HISTORY_MUTATE" --seed "$((SEED + i))" >>"$RESULTS/history.log" 2>&1
+    for t in "${TOOL_LIST[@]}"; do
+      "${t}_step" "history$i" || die "$t: backup $i of the history failed (see $RESULTS/$t-history.log)"
+    done
+  done
+  DATA_BYTES=$(tree_bytes "$DATA")
+  for t in "${TOOL_LIST[@]}"; do
+    csv_row "$t" history "" "" "" "$DATA_BYTES" "$(dir_bytes "$(repo_dir "$t")")" ok
+  done
+  for step in forget prune; do
+    for t in "${TOOL_LIST[@]}"; do run_step "$t" "$step"; done
+  done
+fi
 
 if has_tool vault; then
   stop_silo

@@ -4,7 +4,8 @@
     python3 loadtests/report.py RESULTS/results.csv [RESULTS/env.txt]
 
 Throughput is dataset bytes / wall time of the step. Ratios compare Vault with restic and Borg:
-for time-based steps it is the throughput ratio (above 1 means Vault is faster), for the repository
+for time-based steps it is the throughput ratio (above 1 means Vault is faster; for forget and
+prune, whose "throughput" is the dataset size over their time, the same holds), for the repository
 size it is the size ratio (below 1 means Vault's repository is smaller).
 """
 
@@ -14,7 +15,9 @@ import csv
 import sys
 
 STEPS = [("initial", "Initial backup"), ("unchanged", "Unchanged re-backup"),
-         ("changed", "Backup after change"), ("restore", "Restore latest")]
+         ("changed", "Backup after change"), ("restore", "Restore latest"),
+         ("history", "After the history backups"), ("forget", "Forget (keep last K)"),
+         ("prune", "Prune / GC")]
 MiB = 1048576
 
 
@@ -77,12 +80,16 @@ def main() -> None:
             o = fnum(by.get((t, step), {}).get("mib_per_s"))
             cells.append(f"{v / o:.2f}x" if v and o else "-")
         print(f"| {label} (throughput) | " + " | ".join(cells) + " |")
-    v = fnum(by.get(("vault", "changed"), {}).get("repo_bytes"))
-    cells = []
-    for t in others:
-        o = fnum(by.get((t, "changed"), {}).get("repo_bytes"))
-        cells.append(f"{v / o:.2f}" if v and o else "-")
-    print("| Repository size (lower is better) | " + " | ".join(cells) + " |")
+    for step, label in (("changed", "Repository size"), ("history", "Repository size after the history"),
+                        ("prune", "Repository size after prune")):
+        v = fnum(by.get(("vault", step), {}).get("repo_bytes"))
+        if v is None:
+            continue
+        cells = []
+        for t in others:
+            o = fnum(by.get((t, step), {}).get("repo_bytes"))
+            cells.append(f"{v / o:.2f}" if v and o else "-")
+        print(f"| {label} (lower is better) | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
