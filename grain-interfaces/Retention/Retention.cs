@@ -30,7 +30,51 @@ public sealed record RetentionPolicy
     [Id(6)] public TimeSpan? KeepWithin { get; init; }
     /// <summary>Keeps every snapshot carrying any of these tags.</summary>
     [Id(7)] public IReadOnlyList<string> KeepTags { get; init; } = [];
-    [Id(8)] public RetentionGrouping GroupBy { get; init; } = RetentionGrouping.Node | RetentionGrouping.Paths;
+    [Id(8)] public RetentionGrouping GroupBy { get; init; } = DefaultGrouping;
+
+    /// <summary>Snapshots of the same node and the same set of paths form one history, unless told otherwise.</summary>
+    public const RetentionGrouping DefaultGrouping = RetentionGrouping.Node | RetentionGrouping.Paths;
+
+    /// <summary>True when no rule is set: such a policy would keep nothing, so it is refused.</summary>
+    public bool IsEmpty =>
+        KeepLast == 0 && KeepHourly == 0 && KeepDaily == 0 && KeepWeekly == 0 && KeepMonthly == 0 && KeepYearly == 0
+        && (KeepWithin is null || KeepWithin == TimeSpan.Zero) && KeepTags.Count == 0;
+
+    /// <summary>Throws <see cref="InvalidRequestException"/> naming the first rule that is out of range, or when no rule is set.</summary>
+    public void Validate()
+    {
+        foreach (var (name, count) in (ReadOnlySpan<(string, int)>)[
+            ("keep-last", KeepLast), ("keep-hourly", KeepHourly), ("keep-daily", KeepDaily),
+            ("keep-weekly", KeepWeekly), ("keep-monthly", KeepMonthly), ("keep-yearly", KeepYearly)])
+        {
+            if (count < -1)
+            {
+                throw new InvalidRequestException($"{name} is {count}; must be a positive count, -1 (unlimited) or 0 (off)");
+            }
+        }
+
+        if (KeepWithin is { } within && within < TimeSpan.Zero)
+        {
+            throw new InvalidRequestException($"keep-within is {within}; must not be negative");
+        }
+
+        if (KeepTags.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new InvalidRequestException("keep-tag must not be empty");
+        }
+
+        if ((GroupBy & ~(RetentionGrouping.Node | RetentionGrouping.Paths | RetentionGrouping.Tags)) != 0)
+        {
+            throw new InvalidRequestException($"group-by {(int)GroupBy} is not valid; combine node, paths and tags, or none");
+        }
+
+        if (IsEmpty)
+        {
+            throw new InvalidRequestException(
+                "the retention policy has no rule: set at least one of keep-last, keep-hourly, keep-daily, keep-weekly, keep-monthly, " +
+                "keep-yearly, keep-within or keep-tag (a policy without rules would remove every snapshot, so it is refused)");
+        }
+    }
 }
 
 /// <summary>Forget snapshots by policy, or by id. Filters pick which snapshots the policy sees.</summary>
@@ -45,9 +89,28 @@ public sealed record ForgetRequest
     [Id(4)] public string? Path { get; init; }
     /// <summary>Compute and return the plan; change nothing.</summary>
     [Id(5)] public bool DryRun { get; init; }
+
+    /// <summary>Throws <see cref="InvalidRequestException"/> when there is nothing to forget by, or the policy is not valid.</summary>
+    public void Validate()
+    {
+        if (Policy is null && Snapshots.Count == 0)
+        {
+            throw new InvalidRequestException(
+                "forget needs a retention policy (keep-last, keep-hourly, keep-daily, keep-weekly, keep-monthly, keep-yearly, keep-within or keep-tag) or snapshot ids");
+        }
+
+        Policy?.Validate();
+        if (Snapshots.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new InvalidRequestException("a snapshot to forget must not be empty (give an id, a unique id prefix, or 'latest')");
+        }
+    }
 }
 
-/// <summary>The verdict for one snapshot: kept (with every rule that kept it) or removed.</summary>
+/// <summary>
+/// The verdict for one snapshot: kept, with every rule that kept it ("last snapshot", "daily snapshot", "within 7d",
+/// "tag prod"...), or removed (by the policy: no reason; because the request named it: "named").
+/// </summary>
 [GenerateSerializer, Immutable, Alias("vault.retention-decision")]
 public sealed record RetentionDecision(SnapshotInfo Snapshot, bool Keep, IReadOnlyList<string> Reasons);
 
@@ -55,6 +118,7 @@ public sealed record RetentionDecision(SnapshotInfo Snapshot, bool Keep, IReadOn
 [GenerateSerializer, Immutable, Alias("vault.retention-group")]
 public sealed record RetentionGroup(string? Node, IReadOnlyList<string>? Paths, IReadOnlyList<string>? Tags, IReadOnlyList<RetentionDecision> Decisions);
 
+/// <summary>The plan of a forget (what was removed, unless <see cref="DryRun"/>), with the totals over every group.</summary>
 [GenerateSerializer, Immutable, Alias("vault.forget-result")]
 public sealed record ForgetResult(IReadOnlyList<RetentionGroup> Groups, int Kept, int Removed, bool DryRun);
 

@@ -47,7 +47,18 @@ public interface ISnapshotGrain : IGrainWithGuidKey
     /// <summary>Commits the snapshot: call only when every pack and index entry it needs is durable.</summary>
     Task CommitAsync(SnapshotInfo committed);
 
+    /// <summary>
+    /// The snapshot's metadata, or null when the grain never saw it. Interleaves with other calls: the
+    /// catalog asks while a commit may be waiting on the catalog.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<SnapshotInfo?> TryGetAsync();
+
+    /// <summary>
+    /// Marks a committed snapshot forgotten (retention removed it from the catalog); its metadata stays.
+    /// Idempotent. Throws SnapshotNotFound when the grain never saw the snapshot.
+    /// </summary>
+    Task ForgetAsync();
 }
 
 /// <summary>The repository's list of committed snapshots (key: repository name, "default").</summary>
@@ -64,6 +75,11 @@ public interface ISnapshotCatalogGrain : IGrainWithStringKey
     /// <summary>The newest committed snapshot of the same node and the same path set, for change detection.</summary>
     Task<SnapshotInfo?> TryFindParentAsync(string node, IReadOnlyList<string> paths);
 
-    /// <summary>Applies a retention policy and/or forgets named snapshots; returns the plan (and changes nothing on a dry run).</summary>
+    /// <summary>
+    /// Applies a retention policy to the snapshots that pass the filters, and/or forgets named snapshots (ids,
+    /// unique prefixes, "latest" of the filtered ones); returns the plan. Unless a dry run, every removed
+    /// snapshot is marked forgotten and leaves the catalog. Idempotent: naming a snapshot already forgotten
+    /// by its full id is not an error.
+    /// </summary>
     Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request);
 }

@@ -1,4 +1,6 @@
 using Orleans.Concurrency;
+using Vault.Grains.Retention;
+using Vault.Retention;
 using Vault.Snapshots;
 
 namespace Vault.Grains.Snapshots;
@@ -29,15 +31,8 @@ public sealed class SnapshotCatalogGrain(
     }
 
     [ReadOnly]
-    public Task<IReadOnlyList<SnapshotInfo>> ListAsync(string? node = null, string? tag = null, string? path = null)
-    {
-        IReadOnlyList<SnapshotInfo> result = state.State.Snapshots
-            .Where(s => string.IsNullOrEmpty(node) || s.Node == node)
-            .Where(s => string.IsNullOrEmpty(tag) || s.Tags.Contains(tag))
-            .Where(s => string.IsNullOrEmpty(path) || s.Paths.Contains(path))
-            .ToList();
-        return Task.FromResult(result);
-    }
+    public Task<IReadOnlyList<SnapshotInfo>> ListAsync(string? node = null, string? tag = null, string? path = null) =>
+        Task.FromResult<IReadOnlyList<SnapshotInfo>>(Filter(node, tag, path));
 
     [ReadOnly]
     public Task<SnapshotInfo> ResolveAsync(string reference, string? node = null)
@@ -54,8 +49,56 @@ public sealed class SnapshotCatalogGrain(
         return Task.FromResult(parent);
     }
 
-    public Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request) =>
-        throw new NotSupportedException("forget is not available yet");
+    public async Task<ForgetResult> ForgetAsync(ForgetRequest request)
+    {
+        request.Validate();
+        var candidates = Filter(request.Node, request.Tag, request.Path);
+        var plan = request.Policy is { } policy ? RetentionPlanner.Plan(candidates, policy, DateTimeOffset.UtcNow) : [];
+        var named = await ResolveNamedAsync(request.Snapshots, candidates);
+        plan = RetentionPlanner.WithNamed(plan, named, request.Policy?.GroupBy ?? RetentionPolicy.DefaultGrouping);
+        var result = RetentionPlanner.Result(plan, request.DryRun);
+        var removed = plan.SelectMany(g => g.Decisions).Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToHashSet();
+        if (request.DryRun || removed.Count == 0)
+        {
+            return result;
+        }
+
+        // Snapshots first, catalog last: a crash in between leaves forgotten snapshots still listed, and the
+        // same request run again finishes the job (forgetting a snapshot twice changes nothing).
+        await Task.WhenAll(removed.Select(id => GrainFactory.GetGrain<ISnapshotGrain>(id.Value).ForgetAsync()));
+        state.State.Snapshots.RemoveAll(s => removed.Contains(s.Id));
+        await state.WriteStateAsync();
+        return result;
+    }
+
+    /// <summary>
+    /// The snapshots a forget names: ids and prefixes among all snapshots, "latest" among the filtered ones.
+    /// A full id of a snapshot forgotten earlier is skipped, so a repeated request succeeds.
+    /// </summary>
+    private async Task<IReadOnlyList<SnapshotInfo>> ResolveNamedAsync(IReadOnlyList<string> references, IReadOnlyList<SnapshotInfo> filtered)
+    {
+        var named = new List<SnapshotInfo>();
+        foreach (var reference in references)
+        {
+            var text = reference.Trim().ToLowerInvariant();
+            var among = text == "latest" ? filtered : state.State.Snapshots;
+            if (SnapshotId.TryParse(text, out var id) && !among.Any(s => s.Id == id)
+                && (await GrainFactory.GetGrain<ISnapshotGrain>(id.Value).TryGetAsync())?.State == SnapshotState.Forgotten)
+            {
+                continue;
+            }
+
+            named.Add(SnapshotReferences.Resolve(among, reference, null));
+        }
+
+        return named;
+    }
+
+    private List<SnapshotInfo> Filter(string? node, string? tag, string? path) =>
+        [.. state.State.Snapshots
+            .Where(s => string.IsNullOrEmpty(node) || s.Node == node)
+            .Where(s => string.IsNullOrEmpty(tag) || s.Tags.Contains(tag))
+            .Where(s => string.IsNullOrEmpty(path) || s.Paths.Contains(path))];
 }
 
 /// <summary>How a user names a snapshot: a full id, a unique id prefix, or "latest".</summary>

@@ -27,9 +27,13 @@ public sealed class SnapshotGrain(
     public async Task CommitAsync(SnapshotInfo committed)
     {
         CheckKey(committed);
-        if (state.State.Snapshot is { State: SnapshotState.Committed })
+        switch (state.State.Snapshot?.State)
         {
-            return;
+            case SnapshotState.Committed:
+                return;
+            case SnapshotState.Forgotten:
+                // A late retry must not bring a forgotten snapshot back into the catalog.
+                throw new InvalidRequestException($"snapshot {committed.Id} was forgotten; it cannot be committed again");
         }
 
         state.State.Snapshot = committed with { State = SnapshotState.Committed };
@@ -38,6 +42,18 @@ public sealed class SnapshotGrain(
     }
 
     public Task<SnapshotInfo?> TryGetAsync() => Task.FromResult(state.State.Snapshot);
+
+    public async Task ForgetAsync()
+    {
+        var snapshot = state.State.Snapshot ?? throw new SnapshotNotFoundException($"snapshot {this.GetPrimaryKey():N} does not exist");
+        if (snapshot.State == SnapshotState.Forgotten)
+        {
+            return;
+        }
+
+        state.State.Snapshot = snapshot with { State = SnapshotState.Forgotten };
+        await state.WriteStateAsync();
+    }
 
     private void CheckKey(SnapshotInfo info)
     {
