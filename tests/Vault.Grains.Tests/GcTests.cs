@@ -169,7 +169,7 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
         AwkwardTree.Create(source, largeFileSize: 700_000, seed: 21);
         var job = await cluster.BackupAsync(source);
         await cluster.Catalog.ForgetAsync(new ForgetRequest { Snapshots = [job.Snapshot!.Value.ToString()] });
-        var packs = cluster.Node.Packs.Enumerate().Order().ToList();
+        var packs = cluster.Node.Packs.Enumerate().Select(p => p.ToString()).Order().ToList();
         var count = await cluster.IndexCountAsync();
 
         var run = await cluster.GcAsync(new GcRequest { DryRun = true });
@@ -177,7 +177,7 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
         Assert.Equal(GcOutcome.Succeeded, run.Outcome);
         Assert.True(run.DryRun);
         Assert.True(run.ChunksRemoved > 0 && run.BytesFreed > 0, run.ToString());
-        Assert.Equal(packs, cluster.Node.Packs.Enumerate().Order().ToList());
+        Assert.Equal(packs, cluster.Node.Packs.Enumerate().Select(p => p.ToString()).Order().ToList());
         Assert.Equal(count, await cluster.IndexCountAsync());
     }
 
