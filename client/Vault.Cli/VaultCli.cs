@@ -65,6 +65,7 @@ public static class VaultCli
         root.Subcommands.Add(KeysCommand.Create(globals));
         root.Subcommands.Add(AuditCommand.Create(globals));
         root.Subcommands.Add(PeersCommand.Create(globals));
+        root.Subcommands.Add(ForgetCommand.Create(globals));
         return root;
     }
 }

@@ -380,6 +380,19 @@ public sealed class VaultClient : IDisposable
     public Task<Peer> DecommissionPeerAsync(string node, CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.DecommissionPeerAsync(new DecommissionPeerRequest { Node = node }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
 
+    /// <summary>
+    /// Applies a retention policy and/or forgets named snapshots; returns the plan, per group, with the reasons
+    /// each kept snapshot is kept. With <c>DryRun</c> nothing changes. Forgotten snapshots leave the catalog;
+    /// their data stays until garbage collection. Retried when the gateway is unavailable only if the request
+    /// names no snapshot by prefix or "latest" (a retry could then name another one).
+    /// </summary>
+    public Task<ForgetResponse> ForgetAsync(ForgetRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var idempotent = request.DryRun || request.Snapshots.All(s => s.Trim().Length == 32);
+        return CallAsync(() => _client.ForgetAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent, cancellationToken);
+    }
+
     /// <summary>Closes the channel when this client created it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();
 

@@ -47,6 +47,7 @@ public sealed class ForgetTests(VaultClusterFixture cluster) : IDisposable
         Assert.Equal(SnapshotState.Forgotten, forgotten!.State);
         Assert.Equal([source], forgotten.Paths);
         Assert.Equal(SnapshotState.Committed, (await cluster.Grains.GetGrain<ISnapshotGrain>(third.Value).TryGetAsync())!.State);
+        await Assert.ThrowsAsync<SnapshotNotFoundException>(() => cluster.Peer.StartRestoreAsync(new RestoreRequest(first, Path.Combine(_dir, "forgotten"), [])));
 
         // The kept snapshot's parent was forgotten; the kept one still restores in full.
         var target = Path.Combine(_dir, "target");

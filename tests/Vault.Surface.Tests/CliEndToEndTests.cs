@@ -281,6 +281,69 @@ public sealed class CliEndToEndTests : IAsyncLifetime
         Assert.Contains("gateway cannot be reached", result.Out);
     }
 
+    [Fact]
+    public async Task ForgetDryRunShowsEachSnapshotWithReasonsAndChangesNothing()
+    {
+        Assert.Equal(0, (await RunAsync("backup", "/data")).ExitCode);
+        Assert.Equal(0, (await RunAsync("backup", "/data")).ExitCode);
+        var (older, newer) = (_host.Grains.Catalog.Snapshots[0], _host.Grains.Catalog.Snapshots[1]);
+
+        var result = await RunAsync("forget", "--keep-last", "1", "--keep-daily", "-1", "--group-by", "none", "--dry-run");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Out.TrimEnd('\n').Split('\n');
+        Assert.Equal("all snapshots:", lines[0]);
+        Assert.Matches("^ID +TIME +ACTION +REASONS$", lines[1]);
+        Assert.Matches($"^{newer.Id.Short}  .*  keep    last snapshot$", lines[2]);
+        Assert.Matches($"^{older.Id.Short}  .*  remove$", lines[3]);
+        Assert.Equal("dry run: would keep 1 snapshot and remove 1 snapshot; nothing was changed", lines[^1]);
+        var request = Assert.Single(_host.Grains.Catalog.Forgets);
+        Assert.Equal((1, -1, Vault.Retention.RetentionGrouping.None, true), (request.Policy!.KeepLast, request.Policy.KeepDaily, request.Policy.GroupBy, request.DryRun));
+        Assert.Equal(2, _host.Grains.Catalog.Snapshots.Count);
+    }
+
+    [Fact]
+    public async Task ForgetByIdRemovesItAndWritesJson()
+    {
+        Assert.Equal(0, (await RunAsync("backup", "/data")).ExitCode);
+        Assert.Equal(0, (await RunAsync("backup", "/data")).ExitCode);
+        var older = _host.Grains.Catalog.Snapshots[0];
+
+        var result = await RunAsync("--json", "forget", older.Id.Short);
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.Equal((0, 1, false), (json.RootElement.GetProperty("kept").GetInt32(), json.RootElement.GetProperty("removed").GetInt32(), json.RootElement.GetProperty("dryRun").GetBoolean()));
+        var decision = json.RootElement.GetProperty("groups")[0].GetProperty("snapshots")[0];
+        Assert.Equal(older.Id.ToString(), decision.GetProperty("snapshot").GetProperty("id").GetString());
+        Assert.Equal("named", decision.GetProperty("reasons")[0].GetString());
+        Assert.DoesNotContain(_host.Grains.Catalog.Snapshots, s => s.Id == older.Id);
+
+        var text = await RunAsync("forget", "latest");
+        Assert.Equal(0, text.ExitCode);
+        Assert.StartsWith("node node-a, paths /data:\n", text.Out);
+        Assert.EndsWith("kept 0 snapshots, removed 1 snapshot\n", text.Out);
+        Assert.Empty(_host.Grains.Catalog.Snapshots);
+    }
+
+    [Theory]
+    [InlineData(2, "vault: error: forget needs a policy", "forget")]
+    [InlineData(2, "vault: error: forget needs a policy", "forget", "--group-by", "tags", "--tag", "daily")]
+    [InlineData(1, "vault: error: keep-within '7x' has an unknown unit 'x'", "forget", "--keep-within", "7x")]
+    [InlineData(1, "vault: error: keep-weekly is -3", "forget", "--keep-weekly", "-3")]
+    [InlineData(5, "vault: error: no snapshot matches 'abcdef'", "forget", "abcdef")]
+    public async Task ForgetRefusesBadInputWithItsExitCode(int exitCode, string error, params string[] args)
+    {
+        Assert.Equal(0, (await RunAsync("backup", "/data")).ExitCode);
+
+        var result = await RunAsync(args);
+
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.StartsWith(error, result.Error);
+        Assert.Equal("", result.Out);
+        Assert.Single(_host.Grains.Catalog.Snapshots);
+    }
+
     private Task<CliResult> RunAsync(params string[] args) => RunAsync(CancellationToken.None, false, args);
 
     private Task<CliResult> RunAsync(bool interactive, params string[] args) => RunAsync(CancellationToken.None, interactive, args);

@@ -92,8 +92,7 @@ public sealed class FakeCatalog : ISnapshotCatalogGrain
         ThrowIfFailing();
         lock (Snapshots)
         {
-            IReadOnlyList<SnapshotInfo> list = [.. Snapshots.Where(s =>
-                (node is null || s.Node == node) && (tag is null || s.Tags.Contains(tag)) && (path is null || s.Paths.Contains(path)))];
+            IReadOnlyList<SnapshotInfo> list = [.. Snapshots.Where(s => Matches(s, node, tag, path))];
             return Task.FromResult(list);
         }
     }
@@ -103,19 +102,58 @@ public sealed class FakeCatalog : ISnapshotCatalogGrain
         ThrowIfFailing();
         lock (Snapshots)
         {
-            if (reference == "latest")
+            return Task.FromResult(Resolve(reference));
+        }
+    }
+
+    /// <summary>Forget requests that reached the catalog.</summary>
+    public List<Vault.Retention.ForgetRequest> Forgets { get; } = [];
+
+    /// <summary>
+    /// A stand-in plan: one group of the filtered snapshots, newest first, where only keep-last is applied
+    /// ("last snapshot") and named snapshots are removed ("named"). The real planner is tested with the grains.
+    /// </summary>
+    public Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request)
+    {
+        ThrowIfFailing();
+        request.Validate();
+        lock (Snapshots)
+        {
+            Forgets.Add(request);
+            var named = request.Snapshots.Select(r => Resolve(r).Id).ToHashSet();
+            var candidates = Snapshots.Where(s => request.Policy is not null && Matches(s, request.Node, request.Tag, request.Path)).ToList();
+            var group = candidates.Concat(Snapshots.Where(s => named.Contains(s.Id))).Distinct().OrderByDescending(s => s.Time)
+                .Select((s, i) => named.Contains(s.Id) ? new Vault.Retention.RetentionDecision(s, false, ["named"])
+                    : request.Policy is { KeepLast: var n } && (n == -1 || i < n) ? new Vault.Retention.RetentionDecision(s, true, ["last snapshot"])
+                    : new Vault.Retention.RetentionDecision(s, false, []))
+                .ToList();
+            if (!request.DryRun)
             {
-                return Task.FromResult(Snapshots.LastOrDefault() ?? throw new SnapshotNotFoundException("the repository has no snapshot"));
+                Snapshots.RemoveAll(s => group.Any(d => !d.Keep && d.Snapshot.Id == s.Id));
             }
 
-            var matches = Snapshots.Where(s => s.Id.ToString().StartsWith(reference, StringComparison.Ordinal)).ToList();
-            return matches.Count switch
-            {
-                0 => throw new SnapshotNotFoundException($"no snapshot matches '{reference}'"),
-                1 => Task.FromResult(matches[0]),
-                _ => throw new AmbiguousSnapshotException($"'{reference}' matches {matches.Count} snapshots"),
-            };
+            IReadOnlyList<Vault.Retention.RetentionGroup> groups = group.Count == 0 ? [] : [new(group[0].Snapshot.Node, group[0].Snapshot.Paths, null, group)];
+            return Task.FromResult(new Vault.Retention.ForgetResult(groups, group.Count(d => d.Keep), group.Count(d => !d.Keep), request.DryRun));
         }
+    }
+
+    private static bool Matches(SnapshotInfo s, string? node, string? tag, string? path) =>
+        (node is null || s.Node == node) && (tag is null || s.Tags.Contains(tag)) && (path is null || s.Paths.Contains(path));
+
+    private SnapshotInfo Resolve(string reference)
+    {
+        if (reference == "latest")
+        {
+            return Snapshots.LastOrDefault() ?? throw new SnapshotNotFoundException("the repository has no snapshot");
+        }
+
+        var matches = Snapshots.Where(s => s.Id.ToString().StartsWith(reference, StringComparison.Ordinal)).ToList();
+        return matches.Count switch
+        {
+            0 => throw new SnapshotNotFoundException($"no snapshot matches '{reference}'"),
+            1 => matches[0],
+            _ => throw new AmbiguousSnapshotException($"'{reference}' matches {matches.Count} snapshots"),
+        };
     }
 
     public Task<SnapshotInfo?> TryFindParentAsync(string node, IReadOnlyList<string> paths) => Task.FromResult<SnapshotInfo?>(null);
