@@ -158,7 +158,6 @@ public sealed class FakeCatalog : ISnapshotCatalogGrain
 
     public Task<SnapshotInfo?> TryFindParentAsync(string node, IReadOnlyList<string> paths) => Task.FromResult<SnapshotInfo?>(null);
 
-    public Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request) => throw new NotSupportedException();
 
     private void ThrowIfFailing()
     {
