@@ -116,6 +116,7 @@ public sealed class GcCollection : ICollectionFixture<GcClusterFixture>
 [Collection(GcCollection.Name)]
 public sealed class GcTests(GcClusterFixture cluster) : IDisposable
 {
+    private const int HeldBytes = 3_000_000;
     private readonly string _dir = TestDirs.Create("gc");
 
     public void Dispose() => TestDirs.Delete(_dir);
@@ -191,15 +192,23 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
         var orphan = await cluster.Peer.BeginStreamAsync(new StreamBackupRequest("orphan.bin", []));
         await cluster.Peer.AppendStreamAsync(orphan.Id, new DataSegment(AwkwardTree.Bytes(new Random(6), 3_000_000)));
         await cluster.Peer.AbortStreamAsync(orphan.Id, "test");
-        // A stream backup holds a lease while it is open: GC must wait for it.
+        // A stream backup holds a lease while it is open: GC must wait for it. Its first packs are
+        // stored and indexed before GC starts, so GC condemns chunks the stream's snapshot will use.
+        var indexed = await cluster.IndexCountAsync();
         var stream = await cluster.Peer.BeginStreamAsync(new StreamBackupRequest("held.bin", []));
-        await cluster.Peer.AppendStreamAsync(stream.Id, new DataSegment(AwkwardTree.Bytes(new Random(5), 400_000)));
+        await cluster.Peer.AppendStreamAsync(stream.Id, new DataSegment(AwkwardTree.Bytes(new Random(5), HeldBytes)));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await cluster.IndexCountAsync() < indexed + 16)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the stream's first packs were never indexed");
+            await Task.Delay(10);
+        }
 
         var started = await cluster.Retention.StartGcAsync(new GcRequest { RepackThreshold = 1e-9 });
         var run = started.Current!.RunId;
         await WaitForPhaseAsync(run, GcPhase.WaitingForBackups);
         // The stream's chunks are indexed but not yet in any snapshot: condemned, not deleted.
-        var committed = await cluster.Peer.CompleteStreamAsync(stream.Id, 400_000);
+        var committed = await cluster.Peer.CompleteStreamAsync(stream.Id, HeldBytes);
 
         var result = await cluster.WaitForRunAsync(run);
         Assert.Equal(GcOutcome.Succeeded, result.Outcome);
@@ -215,7 +224,7 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
             bytes.AddRange(segment.Data);
         }
 
-        Assert.Equal(AwkwardTree.Bytes(new Random(5), 400_000), bytes.ToArray());
+        Assert.Equal(AwkwardTree.Bytes(new Random(5), HeldBytes), bytes.ToArray());
         var restore = await cluster.RestoreAsync(kept.Snapshot!.Value, Path.Combine(_dir, "r"));
         Assert.True(restore.State == JobState.Succeeded, restore.Error);
     }
