@@ -30,4 +30,7 @@ public interface IChunkGrain : IGrainWithIntegerKey
     Task FlushAsync(Guid incarnation);
 
     Task<long> CountAsync();
+
+    /// <summary>The distinct packs this partition's entries point into (`vault check`); at most one id per pack.</summary>
+    Task<PackId[]> ListPacksAsync();
 }

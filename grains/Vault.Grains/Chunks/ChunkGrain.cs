@@ -88,4 +88,16 @@ public sealed class ChunkGrain(
 
     [ReadOnly]
     public Task<long> CountAsync() => Task.FromResult((long)_map.Count);
+
+    [ReadOnly]
+    public Task<PackId[]> ListPacksAsync()
+    {
+        var packs = new HashSet<PackId>();
+        foreach (var location in _map.Values)
+        {
+            packs.Add(location.Pack);
+        }
+
+        return Task.FromResult(packs.ToArray());
+    }
 }

@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Vault.Grains.Backup;
+using Vault.Grains.Check;
 using Vault.Grains.Chunks;
 using Vault.Grains.Node;
 using Vault.Grains.Replication;
 using Vault.Grains.Restore;
 using Vault.Grains.Telemetry;
 using Vault.Peers;
+using Vault.Retention;
 using Vault.Snapshots;
 using Vault.Storage;
 
@@ -24,7 +26,8 @@ public sealed class JobRunner(
     TreeStore trees,
     PackReader packs,
     PackReplicator replicator,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    ClusterView view)
 {
     private const int KeepFinished = 200;
     private readonly ConcurrentDictionary<JobId, JobRecord> _jobs = new();
@@ -43,6 +46,13 @@ public sealed class JobRunner(
     {
         var record = new JobRecord(JobKind.Restore, node.NodeId) { Snapshot = snapshot.Id };
         var job = new RestoreJob(node, index, trees, packs, record, request, snapshot, loggers.CreateLogger<RestoreJob>());
+        return Start(record, job.RunAsync);
+    }
+
+    public JobRecord StartCheck(CheckRequest request)
+    {
+        var record = new JobRecord(JobKind.Check, node.NodeId);
+        var job = new CheckJob(node, grains, index, trees, packs, view, record, request, loggers.CreateLogger<CheckJob>());
         return Start(record, job.RunAsync);
     }
 
