@@ -149,7 +149,7 @@ public sealed partial class CheckJob(
             {
                 nodes = await trees.LoadAsync(dir.Tree, ct);
             }
-            catch (StorageException e)
+            catch (Exception e) when (e is StorageException or IOException)
             {
                 Problem($"snapshot {name}: directory {dir.Path}: {e.Message}");
                 continue;
@@ -363,6 +363,11 @@ public sealed partial class CheckJob(
             {
                 bad = true;
                 Problem($"node '{holder}': {e.Message}");
+            }
+            catch (IOException e)
+            {
+                bad = true;
+                Problem($"node '{holder}': pack {pack} cannot be read: {e.Message}");
             }
         }
 

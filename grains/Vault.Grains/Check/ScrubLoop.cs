@@ -141,7 +141,19 @@ public sealed partial class ScrubLoop(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        await WithGateAsync(() => Task.FromResult(SurveyStore()), stoppingToken);
+        try
+        {
+            await WithGateAsync(() => Task.FromResult(SurveyStore()), stoppingToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogStepFailed(e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
         if (!settings.Enabled)
         {
             LogDisabled();
@@ -277,8 +289,14 @@ public sealed partial class ScrubLoop(
         {
             problem = e.Message;
         }
+        catch (IOException e)
+        {
+            // A failing disk answers with I/O errors rather than wrong bytes: that is damage too.
+            problem = $"pack {pack} cannot be read: {e.Message}";
+        }
 
-        var size = node.Packs.Exists(pack) ? node.Packs.Length(pack) : 0;
+        var file = new FileInfo(node.Packs.PathOf(pack));
+        var size = file.Exists ? file.Length : 0;
         var known = cursor.Unrepaired.Contains(pack.ToString());
         var (repair, source) = await RepairAsync(pack, ct);
         if (repair == ScrubOutcome.Vanished)
@@ -339,9 +357,16 @@ public sealed partial class ScrubLoop(
                 continue;
             }
 
-            if (!await node.Packs.ReplaceAsync(pack, bytes, ct))
+            try
             {
-                return (ScrubOutcome.Vanished, null);
+                if (!await node.Packs.ReplaceAsync(pack, bytes, ct))
+                {
+                    return (ScrubOutcome.Vanished, null);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return (ScrubOutcome.Unrepaired, $"the good copy of {peer} could not replace the local file: {e.Message}");
             }
 
             packs.Forget(pack);
@@ -358,7 +383,11 @@ public sealed partial class ScrubLoop(
         cursor.Unrepaired.RemoveAll(hex => !PackId.TryParse(hex, out var id) || !node.Packs.Exists(id));
         SurveyStore();
         _lastCycle = (cursor.CyclePacks, cursor.CycleBytes);
-        LogCycle(node.NodeId, cursor.CyclePacks, cursor.CycleBytes, _survey.Coverage, cursor.Unrepaired.Count);
+        if (cursor.CyclePacks > 0)
+        {
+            LogCycle(node.NodeId, cursor.CyclePacks, cursor.CycleBytes, _survey.Coverage, cursor.Unrepaired.Count);
+        }
+
         cursor.BeginCycle(now);
         _listing = null;
         Save(cursor, force: true);
