@@ -13,6 +13,7 @@ public static class ExitCodes
     public const int NotFound = 5;
     public const int Corruption = 6;
     public const int Denied = 7;
+    public const int ProblemsFound = 8;
     public const int Cancelled = 130;
 
     /// <summary>Text for the root command's help and for docs/cli.md.</summary>
@@ -26,6 +27,7 @@ public static class ExitCodes
           5    not found (snapshot or job)
           6    data corruption detected
           7    not authenticated (missing, unknown or revoked token) or permission denied (role too low)
+          8    check found problems in the repository (listed as warnings)
           130  cancelled (Ctrl-C); a running job is cancelled on the server too
         """;
 

@@ -66,6 +66,7 @@ public static class VaultCli
         root.Subcommands.Add(AuditCommand.Create(globals));
         root.Subcommands.Add(PeersCommand.Create(globals));
         root.Subcommands.Add(ForgetCommand.Create(globals));
+        root.Subcommands.Add(CheckCommand.Create(globals));
         return root;
     }
 }

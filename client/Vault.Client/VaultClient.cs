@@ -393,6 +393,14 @@ public sealed class VaultClient : IDisposable
         return CallAsync(() => _client.ForgetAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts <c>vault check</c> on a node (empty = the gateway's node): the repository's structure, and the data of
+    /// <c>ReadDataPercent</c> percent of the packs. Returns the running job; watch it like a backup. It fails with
+    /// "check found N problems" when there is any, listed (the first 100) in its warnings.
+    /// </summary>
+    public Task<Job> StartCheckAsync(StartCheckRequest request, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.StartCheckAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
     /// <summary>Closes the channel when this client created it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();
 

@@ -215,7 +215,31 @@ public static class ProtoMapper
         UsedBytes = peer.UsedBytes,
         FreeBytes = peer.FreeBytes,
         RunningJobs = peer.RunningJobs,
+        Scrub = peer.Scrub is { } scrub ? ToProto(scrub) : null,
     };
+
+    public static V1.ScrubStatus ToProto(Check.ScrubStatus scrub)
+    {
+        var proto = new V1.ScrubStatus
+        {
+            Enabled = scrub.Enabled,
+            Coverage = scrub.Coverage,
+            CorruptFound = scrub.CorruptFound,
+            Repaired = scrub.Repaired,
+        };
+        if (scrub.Surveyed is { } surveyed)
+        {
+            proto.Surveyed = Timestamp.FromDateTimeOffset(surveyed);
+        }
+
+        if (scrub.LastCycleCompleted is { } last)
+        {
+            proto.LastCycleCompleted = Timestamp.FromDateTimeOffset(last);
+        }
+
+        proto.Unrepaired.AddRange(scrub.Unrepaired.Select(p => p.ToString()));
+        return proto;
+    }
 
     public static V1.Peer ToProto(RosterEntry entry) => new()
     {

@@ -39,6 +39,7 @@ public static class RpcPolicy
         ["PauseFailover"] = new(ApiRole.Operator, Mutating: true),
         ["ResumeFailover"] = new(ApiRole.Operator, Mutating: true),
         ["Forget"] = new(ApiRole.Operator, Mutating: true),
+        ["StartCheck"] = new(ApiRole.Operator, Mutating: false),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

@@ -63,4 +63,6 @@ public interface IChunkGrain : IGrainWithIntegerKey
 
     /// <summary>Applies the moves whose entry still points at the old location (durably); returns how many.</summary>
     Task<int> RelocateAsync(Relocation[] moves);
+    /// <summary>The distinct packs this partition's entries point into (`vault check`); at most one id per pack.</summary>
+    Task<PackId[]> ListPacksAsync();
 }

@@ -75,7 +75,9 @@ public sealed record PeerInfo(
     /// <summary>Packs held here that the last repair pass found on fewer than R nodes (0 in embedded mode).</summary>
     long UnderReplicated = 0,
     /// <summary>When the last repair pass on this node finished; null before the first (or in embedded mode).</summary>
-    DateTimeOffset? LastRepair = null);
+    DateTimeOffset? LastRepair = null,
+    /// <summary>The node's background verification of its packs; null when the node does not scrub.</summary>
+    Vault.Check.ScrubStatus? Scrub = null);
 
 /// <summary>One entry of a snapshot's tree, as listed by <see cref="IPeerGrain.ListFilesAsync"/>.</summary>
 [GenerateSerializer, Immutable, Alias("vault.file-entry")]
@@ -197,4 +199,11 @@ public interface IPeerGrain : IGrainWithStringKey
 
     /// <summary>Deletes packs trashed at least <paramref name="olderThan"/> ago; returns (packs, bytes).</summary>
     Task<long[]> EmptyTrashAsync(TimeSpan olderThan);
+    /// <summary>
+    /// Starts `vault check` on this node: the structure of the whole repository (every committed
+    /// snapshot's trees, their chunks in the index, every indexed pack on a node), and the data of
+    /// <see cref="Vault.Retention.CheckRequest.ReadDataPercent"/> percent of the packs. Problems go
+    /// into the job's warnings; the job fails when there is any.
+    /// </summary>
+    Task<JobInfo> StartCheckAsync(Vault.Retention.CheckRequest request);
 }

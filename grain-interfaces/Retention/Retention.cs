@@ -240,4 +240,11 @@ public sealed record CheckRequest
 {
     /// <summary>Percent of packs (0–100) whose data is read, decrypted and verified; 0 = structure only.</summary>
     [Id(0)] public double ReadDataPercent { get; init; }
+
+    /// <summary>
+    /// Where the read-data window starts (0 ≤ x &lt; 100): packs are placed on a 0–100 circle by their
+    /// id, and those in [offset, offset + percent) are read. Null = a random offset, so repeated partial
+    /// checks cover different packs; offsets 0, p, 2p… cover everything in 100/p runs.
+    /// </summary>
+    [Id(1)] public double? ReadDataOffset { get; init; }
 }

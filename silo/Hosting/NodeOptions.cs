@@ -38,6 +38,41 @@ public sealed partial class NodeOptions
 
     public RestoreSection Restore { get; set; } = new();
 
+    public ScrubSection Scrub { get; set; } = new();
+
+    /// <summary>Background verification of the node's packs (see docs/operations.md, "Verification and scrubbing").</summary>
+    public sealed class ScrubSection
+    {
+        public bool Enabled { get; set; } = true;
+
+        /// <summary>Every local pack is verified again within this period: 30d, 12h, 90m or 30.00:00:00.</summary>
+        public string Period { get; set; } = "30d";
+
+        /// <summary>The most bytes per second scrubbing reads.</summary>
+        public long MaxBytesPerSecond { get; set; } = 20L * 1024 * 1024;
+
+        public IEnumerable<string> Validate()
+        {
+            const string key = Section + ":Scrub";
+            if (!Vault.Grains.Check.ScrubSettings.TryParsePeriod(Period, out var period) || period < TimeSpan.FromHours(1) || period > TimeSpan.FromDays(3650))
+            {
+                yield return $"{key}:Period is '{Period}'; must be a duration between 1h and 3650d (for example 30d, 12h or 30.00:00:00)";
+            }
+
+            if (MaxBytesPerSecond < 64 * 1024)
+            {
+                yield return $"{key}:MaxBytesPerSecond is {MaxBytesPerSecond}; must be at least 64 KiB/s (65536)";
+            }
+        }
+
+        public Vault.Grains.Check.ScrubSettings ToSettings() => new()
+        {
+            Enabled = Enabled,
+            Period = Vault.Grains.Check.ScrubSettings.TryParsePeriod(Period, out var period) ? period : Vault.Grains.Check.ScrubSettings.Default.Period,
+            MaxBytesPerSecond = MaxBytesPerSecond,
+        };
+    }
+
     /// <summary>Where restores may write.</summary>
     public sealed class RestoreSection
     {
@@ -155,7 +190,7 @@ public sealed partial class NodeOptions
             yield return $"{Section}:PasswordFile is '{f}'; the file does not exist";
         }
 
-        foreach (var error in ValidateCluster().Concat(ValidateGc()))
+        foreach (var error in ValidateCluster().Concat(ValidateGc()).Concat(Scrub.Validate()))
         {
             yield return error;
         }

@@ -112,6 +112,7 @@ public static partial class VaultNodeHosting
                 silo.UseInMemoryReminderService();
             }
 
+            silo.Services.AddSingleton(options.Scrub.ToSettings());
             silo.AddVaultDashboard(builder.Configuration);
             builder.AddVaultFailoverNode(silo, failover);
         });
@@ -179,7 +180,8 @@ public static partial class VaultNodeHosting
         catch (InvalidOperationException e)
         {
             var key = KeyInMessage().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : NodeOptions.Section;
-            throw new StartupException($"{key} is '{configuration[key]}'; must be a whole number");
+            var rule = e.Message.Contains("System.Boolean", StringComparison.Ordinal) ? "must be true or false" : "must be a whole number";
+            throw new StartupException($"{key} is '{configuration[key]}'; {rule}");
         }
 
         return options;

@@ -178,3 +178,5 @@ public sealed class PlacementClusterFixture : ReplicatedClusterFixture;
 public sealed class RepairClusterFixture : ReplicatedClusterFixture;
 
 public sealed class DecommissionClusterFixture : ReplicatedClusterFixture;
+
+public sealed class ScrubClusterFixture : ReplicatedClusterFixture;

@@ -97,6 +97,20 @@ public class VaultClusterFixture : IAsyncLifetime
     {
         return await WaitAsync(await Peer.StartRestoreAsync(new RestoreRequest(snapshot, target, includes)));
     }
+
+    /// <summary>
+    /// Backs up a new directory holding one file of <paramref name="size"/> random bytes; returns the
+    /// largest pack the backup added (it holds the file's data, not its trees) and its file.
+    /// </summary>
+    public async Task<(PackId Pack, string Path)> BackUpUniqueFileAsync(string source, int seed, int size = 700_000)
+    {
+        Directory.CreateDirectory(source);
+        File.WriteAllBytes(Path.Combine(source, "unique.bin"), Vault.Tests.Shared.AwkwardTree.Bytes(new Random(seed), size));
+        var before = Node.Packs.Enumerate().ToHashSet();
+        await BackupAsync(source);
+        var pack = Node.Packs.Enumerate().Where(p => !before.Contains(p)).OrderByDescending(Node.Packs.Length).First();
+        return (pack, Node.Packs.PathOf(pack));
+    }
 }
 
 [CollectionDefinition(Name)]

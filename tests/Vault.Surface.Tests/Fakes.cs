@@ -254,7 +254,10 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
         return Task.CompletedTask;
     }
 
-    public Task<PeerInfo> GetInfoAsync() => Task.FromResult(new PeerInfo(node, "silo-1", 3, 3 << 20, 1L << 40, _jobs.Values.Count(v => v.Job.State == JobState.Running)));
+    public Task<PeerInfo> GetInfoAsync() => Task.FromResult(new PeerInfo(node, "silo-1", 3, 3 << 20, 1L << 40, _jobs.Values.Count(v => v.Job.State == JobState.Running), Scrub: Scrub));
+
+    /// <summary>What the node reports about its scrubbing (null: nothing).</summary>
+    public Vault.Check.ScrubStatus? Scrub { get; set; }
 
     public async IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -359,6 +362,19 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
             return job with { State = JobState.Failed, Finished = finished, Error = failure };
         }
 
+        if (job.Kind == JobKind.Check)
+        {
+            var problems = Enumerable.Range(0, CheckProblems).Select(i => $"pack {i:x64} is referenced by the index but on no node").ToArray();
+            return job with
+            {
+                State = problems.Length > 0 ? JobState.Failed : JobState.Succeeded,
+                Finished = finished,
+                Progress = job.Progress with { FilesDone = 10, BytesDone = 10240, Errors = problems.Length },
+                Error = problems.Length > 0 ? $"check found {problems.Length} problems" : null,
+                Warnings = problems,
+            };
+        }
+
         var errors = job.Kind == JobKind.Backup ? BackupErrors : 0;
         var progress = job.Progress with { FilesDone = 10, BytesDone = 10240, BytesNew = 4096, BytesStored = 2048, FilesUnchanged = 4, Errors = errors };
         var warnings = Enumerable.Range(0, errors).Select(i => $"/data/locked{i}: permission denied").ToArray();
@@ -392,6 +408,21 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
     public Task<long[]> TrashPacksAsync(PackId[] packs) => throw new NotSupportedException();
 
     public Task<long[]> EmptyTrashAsync(TimeSpan olderThan) => throw new NotSupportedException();
+
+    public List<Vault.Retention.CheckRequest> Checks { get; } = [];
+
+    /// <summary>Problems the next check finds (it then fails with "check found N problems").</summary>
+    public int CheckProblems { get; set; }
+
+    public Task<JobInfo> StartCheckAsync(Vault.Retention.CheckRequest request)
+    {
+        lock (Checks)
+        {
+            Checks.Add(request);
+        }
+
+        return Task.FromResult(Start(JobKind.Check, null));
+    }
 }
 
 public sealed class FakeFailoverRegistry(FakeGrainFactory grains) : Vault.Failover.IFailoverRegistryGrain

@@ -32,6 +32,15 @@ public static class StatusCommand
                         usedBytes = n.UsedBytes,
                         freeBytes = n.FreeBytes,
                         runningJobs = n.RunningJobs,
+                        scrub = n.Scrub is { } scrub ? new
+                        {
+                            enabled = scrub.Enabled,
+                            coverage = scrub.Coverage,
+                            lastCycleCompleted = scrub.LastCycleCompleted?.ToDateTimeOffset(),
+                            corruptFound = scrub.CorruptFound,
+                            repaired = scrub.Repaired,
+                            unrepaired = scrub.Unrepaired.ToArray(),
+                        } : null,
                     }).ToArray(),
                     cluster = peers is null ? null : new
                     {
@@ -47,6 +56,7 @@ public static class StatusCommand
             else
             {
                 await context.Out.WriteAsync(Text(status, context.Gateway));
+                await context.Out.WriteAsync(ScrubText(status, context.Environment.TimeZone));
                 if (peers is not null)
                 {
                     await context.Out.WriteAsync("cluster:    " + PeersCommand.Text(peers).Split('\n')[0] + "\n");
@@ -83,6 +93,32 @@ public static class StatusCommand
             n.RunningJobs.ToString(CultureInfo.InvariantCulture),
         ]);
         return text + "nodes:\n" + Formatting.Table(["NODE", "SILO", "PACKS", "USED", "FREE", "JOBS"], rows, new HashSet<int> { 2, 3, 4, 5 });
+    }
+
+    /// <summary>One line per node on its scrubbing, and one per damaged pack copy it left in place.</summary>
+    public static string ScrubText(GetStatusResponse status, TimeZoneInfo zone)
+    {
+        var nodes = status.Nodes.Where(n => n.Scrub is not null).ToList();
+        if (nodes.Count == 0)
+        {
+            return "";
+        }
+
+        var text = new System.Text.StringBuilder("scrub:\n");
+        foreach (var n in nodes)
+        {
+            var scrub = n.Scrub;
+            var last = scrub.LastCycleCompleted is null ? "no full pass yet" : "last full pass " + Formatting.Time(scrub.LastCycleCompleted, zone);
+            text.Append(CultureInfo.InvariantCulture,
+                $"  {n.Node}: {scrub.Coverage:P1} of packs verified within the period, {last}{(scrub.Enabled ? "" : " (background scrubbing off)")}; " +
+                $"{scrub.CorruptFound} damaged found, {scrub.Repaired} repaired, {scrub.Unrepaired.Count} left in place\n");
+            foreach (var pack in scrub.Unrepaired)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  {n.Node}: DAMAGED pack {pack} left in place: no good copy found\n");
+            }
+        }
+
+        return text.ToString();
     }
 
     private static string Or(string value, string fallback) => value.Length == 0 ? fallback : value;

@@ -242,4 +242,16 @@ public sealed class ChunkGrain(
         await state.WriteStateAsync();
         _dirty = false;
     }
+
+    [ReadOnly]
+    public Task<PackId[]> ListPacksAsync()
+    {
+        var packs = new HashSet<PackId>();
+        foreach (var location in _map.Values)
+        {
+            packs.Add(location.Pack);
+        }
+
+        return Task.FromResult(packs.ToArray());
+    }
 }

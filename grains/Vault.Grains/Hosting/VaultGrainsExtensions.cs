@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Vault.Grains.Backup;
+using Vault.Grains.Check;
 using Vault.Grains.Chunks;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
@@ -37,6 +38,10 @@ public static class VaultGrainsExtensions
             services.AddHostedService(sp => sp.GetRequiredService<RepairLoop>());
         }
 
+        // The silo registers its own ScrubSettings (Vault:Scrub); the last registration wins.
+        services.TryAddSingleton(ScrubSettings.Default);
+        services.AddSingleton<ScrubLoop>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScrubLoop>());
         services.AddSingleton(sp => new ChunkIndex(sp.GetRequiredService<IGrainFactory>(), node.Config.IndexPartitionBits));
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();

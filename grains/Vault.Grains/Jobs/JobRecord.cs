@@ -86,6 +86,13 @@ public sealed class JobRecord(JobKind kind, string node)
         VaultMetrics.BackupBytesAdd("deduplicated", rawBytes, Node);
     }
 
+    /// <summary>Progress of work that is neither a backup nor a restore (check): items and bytes done, no traffic metrics.</summary>
+    public void Done(long items, long bytes)
+    {
+        Interlocked.Add(ref _filesDone, items);
+        Interlocked.Add(ref _bytesDone, bytes);
+    }
+
     public void Stored(long packBytes)
     {
         Interlocked.Add(ref _bytesStored, packBytes);
@@ -95,7 +102,12 @@ public sealed class JobRecord(JobKind kind, string node)
     public void Warn(string message)
     {
         Interlocked.Increment(ref _errors);
-        VaultMetrics.Error(Kind == JobKind.Restore ? "restore_file" : "backup_file", Node);
+        VaultMetrics.Error(Kind switch
+        {
+            JobKind.Restore => "restore_file",
+            JobKind.Check => "check_problem",
+            _ => "backup_file",
+        }, Node);
         if (_warnings.Count < MaxWarnings)
         {
             _warnings.Enqueue(message);

@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Vault.Grains.Backup;
+using Vault.Grains.Check;
 using Vault.Grains.Chunks;
 using Vault.Grains.Node;
 using Vault.Grains.Replication;
 using Vault.Grains.Restore;
 using Vault.Grains.Telemetry;
 using Vault.Peers;
+using Vault.Retention;
 using Vault.Snapshots;
 using Vault.Storage;
 
@@ -52,6 +54,13 @@ public sealed class JobRunner(
     {
         var record = new JobRecord(JobKind.Gc, node.NodeId);
         var job = new Retention.GcJob(node, index, trees, replicator, view, grains, retention, record, request, loggers.CreateLogger<Retention.GcJob>());
+        return Start(record, job.RunAsync);
+    }
+
+    public JobRecord StartCheck(CheckRequest request)
+    {
+        var record = new JobRecord(JobKind.Check, node.NodeId);
+        var job = new CheckJob(node, grains, index, trees, packs, view, record, request, loggers.CreateLogger<CheckJob>());
         return Start(record, job.RunAsync);
     }
 

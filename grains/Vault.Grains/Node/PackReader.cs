@@ -43,6 +43,21 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
 
     private async Task<PackLease> ReadLocalAsync(PackId id, CancellationToken ct)
     {
+        var copy = await ReadLocalCopyAsync(id, ct);
+        try
+        {
+            return new PackLease(new PackView(node.Keys, id, copy.Memory), copy);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>This node's copy of a pack, unverified, in a pooled buffer (dispose it to return the buffer).</summary>
+    public async Task<PooledBytes> ReadLocalCopyAsync(PackId id, CancellationToken ct)
+    {
         var length = node.Packs.Length(id);
         if (length > PackWriter.MaxTargetSize * 2L)
         {
@@ -58,12 +73,36 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
                 throw new CorruptDataException($"pack {id} shrank from {length} to {read} bytes while being read", id);
             }
 
-            return new PackLease(new PackView(node.Keys, id, buffer.AsMemory(0, (int)length)), buffer);
+            return new PooledBytes(buffer, (int)length);
         }
         catch
         {
             Buffers.Pool.Return(buffer);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Verifies this node's copy of a pack completely (hash, trailer, every blob) and returns its length;
+    /// null when the pack is not here (never was, or deleted meanwhile). Throws <see cref="CorruptDataException"/>
+    /// naming the pack when the copy is damaged.
+    /// </summary>
+    public async Task<long?> VerifyLocalCopyAsync(PackId id, CancellationToken ct)
+    {
+        PooledBytes copy;
+        try
+        {
+            copy = await ReadLocalCopyAsync(id, ct);
+        }
+        catch (CorruptDataException) when (!node.Packs.Exists(id))
+        {
+            return null;
+        }
+
+        using (copy)
+        {
+            PackVerifier.Verify(node.Keys, id, copy.Memory);
+            return copy.Memory.Length;
         }
     }
 
@@ -112,6 +151,9 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
         return bytes.Length;
     }
 
+    /// <summary>Drops what is cached about a pack (its header), after its local copy was replaced.</summary>
+    public void Forget(PackId pack) => _headers.TryRemove(pack, out _);
+
     private async Task<byte[]> HeaderAsync(PackId pack, CancellationToken ct)
     {
         if (_headers.TryGetValue(pack, out var cached))
@@ -136,17 +178,30 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
     }
 }
 
-/// <summary>A verified pack held in a pooled buffer.</summary>
-public sealed class PackLease(PackView view, byte[]? pooled) : IDisposable
+/// <summary>A verified pack, possibly held in a pooled buffer.</summary>
+public sealed class PackLease(PackView view, PooledBytes? pooled) : IDisposable
 {
     public PackView View { get; } = view;
 
     public void Dispose()
     {
         View.Dispose();
-        if (pooled is not null)
+        pooled?.Dispose();
+    }
+}
+
+/// <summary>Bytes in a buffer of <see cref="Buffers.Pool"/>; disposing returns the buffer (once).</summary>
+public sealed class PooledBytes(byte[] buffer, int length) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBytes))).AsMemory(0, length);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } b)
         {
-            Buffers.Pool.Return(pooled);
+            Buffers.Pool.Return(b);
         }
     }
 }

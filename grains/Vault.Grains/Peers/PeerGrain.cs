@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 using Vault.Grains.Backup;
+using Vault.Grains.Check;
 using Vault.Grains.FileSystem;
 using Vault.Grains.Hosting;
 using Vault.Grains.Jobs;
@@ -11,6 +12,7 @@ using Vault.Grains.Replication;
 using Vault.Grains.Restore;
 using Vault.Grains.Telemetry;
 using Vault.Peers;
+using Vault.Retention;
 using Vault.Snapshots;
 using Vault.Storage;
 
@@ -91,7 +93,8 @@ public sealed partial class PeerGrain(VaultNode node, JobRunner jobs, TreeStore 
     {
         var storage = StorageUsage.Sample(node);
         var repair = services.GetService<RepairLoop>();
-        return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, storage.Packs, storage.UsedBytes, storage.FreeBytes, jobs.Running, repair?.UnderReplicated ?? 0, repair?.LastPass));
+        var scrub = services.GetService<ScrubLoop>();
+        return Task.FromResult(new PeerInfo(NodeId, RuntimeIdentity, storage.Packs, storage.UsedBytes, storage.FreeBytes, jobs.Running, repair?.UnderReplicated ?? 0, repair?.LastPass, scrub?.Status));
     }
 
     public Task<ProbeResult> ProbeAsync(ProbeRequest request) =>
@@ -124,6 +127,12 @@ public sealed partial class PeerGrain(VaultNode node, JobRunner jobs, TreeStore 
     public Task<bool[]> HasPacksAsync(PackId[] packs) => Task.FromResult(Array.ConvertAll(packs, node.Packs.Exists));
 
     private const int MaxRange = 64 * 1024 * 1024;
+
+    public Task<JobInfo> StartCheckAsync(CheckRequest request)
+    {
+        CheckJob.Validate(request);
+        return Task.FromResult(jobs.StartCheck(request).ToInfo());
+    }
 
     public async IAsyncEnumerable<FileEntryInfo> ListFilesAsync(SnapshotId snapshot, string path, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

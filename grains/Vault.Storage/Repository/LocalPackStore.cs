@@ -190,14 +190,67 @@ public sealed class LocalPackStore
                 continue;
             }
 
-            foreach (var file in Directory.EnumerateFiles(dir))
+            foreach (var id in PacksIn(dir, prefix))
             {
-                var name = Path.GetFileName(file);
-                if (name.Length == Hash256.Size * 2 && name.StartsWith(prefix, StringComparison.Ordinal) && PackId.TryParse(name, out var id)
-                    && id.ToString() == name)
-                {
-                    yield return id;
-                }
+                yield return id;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The packs whose id starts with the byte <paramref name="prefix"/> (one directory), in id order.
+    /// Walking the prefixes 0–255 visits the whole store in id order, holding one directory's listing at a time.
+    /// </summary>
+    public IReadOnlyList<PackId> ListPrefix(int prefix)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(prefix);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefix, 255);
+        var name = prefix.ToString("x2", CultureInfo.InvariantCulture);
+        var dir = Path.Combine(Root, name);
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+
+        try
+        {
+            var ids = PacksIn(dir, name).ToList();
+            // Lowercase hex of big-endian bytes: ordinal string order is id order.
+            ids.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+            return ids;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// Replaces the file of a pack held here (a damaged copy) with <paramref name="bytes"/>, atomically:
+    /// temp file, fsync, rename over the old file, directory fsync. The caller must have checked that the
+    /// bytes hash to <paramref name="id"/>. Returns false, writing nothing, when the pack is not here (any more).
+    /// </summary>
+    public async Task<bool> ReplaceAsync(PackId id, ReadOnlyMemory<byte> bytes, CancellationToken ct = default)
+    {
+        var path = PathOf(id);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        await DurableFile.WriteAsync(path, bytes, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private static IEnumerable<PackId> PacksIn(string dir, string prefix)
+    {
+        foreach (var file in Directory.EnumerateFiles(dir))
+        {
+            var name = Path.GetFileName(file);
+            if (name.Length == Hash256.Size * 2 && name.StartsWith(prefix, StringComparison.Ordinal) && PackId.TryParse(name, out var id)
+                && id.ToString() == name)
+            {
+                yield return id;
             }
         }
     }
