@@ -107,8 +107,9 @@ public static partial class VaultNodeHosting
                     o.ClusterId = "vault";
                     o.ServiceId = "vault";
                 });
-                silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
-                silo.UseInMemoryReminderService();
+                var stateDir = Path.Combine(options.DataDir, "grains");
+                silo.AddVaultGrains(node, stateDir);
+                silo.UseFileReminderService(Path.Combine(stateDir, "reminders.json"));
             }
 
             silo.AddVaultDashboard(builder.Configuration);

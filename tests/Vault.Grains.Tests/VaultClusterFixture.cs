@@ -25,6 +25,9 @@ public sealed class VaultClusterFixture : IAsyncLifetime
 
     public VaultNode Node { get; private set; } = null!;
 
+    /// <summary>The silo's reminder table (schedules keep their reminders there).</summary>
+    public string ReminderFile { get; private set; } = "";
+
     public IPeerGrain Peer => Grains.GetGrain<IPeerGrain>(NodeId);
 
     public async Task InitializeAsync()
@@ -47,6 +50,7 @@ public sealed class VaultClusterFixture : IAsyncLifetime
             NodeId = options.SiloName;
             Node = node;
             silo.AddVaultGrains(node, Path.Combine(dataDir, "grains"));
+            silo.UseFileReminderService(ReminderFile = Path.Combine(dataDir, "grains", "reminders.json"));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
