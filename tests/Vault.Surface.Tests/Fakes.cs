@@ -120,6 +120,8 @@ public sealed class FakeCatalog : ISnapshotCatalogGrain
 
     public Task<SnapshotInfo?> TryFindParentAsync(string node, IReadOnlyList<string> paths) => Task.FromResult<SnapshotInfo?>(null);
 
+    public Task<Vault.Retention.ForgetResult> ForgetAsync(Vault.Retention.ForgetRequest request) => throw new NotSupportedException("forget is not faked");
+
     private void ThrowIfFailing()
     {
         if (Failure is { } failure)
