@@ -63,6 +63,7 @@ public static class VaultCli
         root.Subcommands.Add(KeysCommand.Create(globals));
         root.Subcommands.Add(AuditCommand.Create(globals));
         root.Subcommands.Add(PeersCommand.Create(globals));
+        root.Subcommands.Add(ScheduleCommand.Create(globals));
         return root;
     }
 }

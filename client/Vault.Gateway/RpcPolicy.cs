@@ -36,6 +36,11 @@ public static class RpcPolicy
         ["Failover"] = new(ApiRole.Operator, Mutating: true),
         ["PauseFailover"] = new(ApiRole.Operator, Mutating: true),
         ["ResumeFailover"] = new(ApiRole.Operator, Mutating: true),
+        ["ListSchedules"] = new(ApiRole.Reader, Mutating: false),
+        ["GetSchedule"] = new(ApiRole.Reader, Mutating: false),
+        ["PutSchedule"] = new(ApiRole.Operator, Mutating: true),
+        ["DeleteSchedule"] = new(ApiRole.Operator, Mutating: true),
+        ["RunScheduleNow"] = new(ApiRole.Operator, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

@@ -79,20 +79,5 @@ public sealed class FailoverSurfaceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/v1/failover/status?service=nope")).StatusCode);
     }
 
-    private async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter { NewLine = "\n" };
-        var error = new StringWriter { NewLine = "\n" };
-        var environment = new CliEnvironment
-        {
-            Out = output,
-            Error = error,
-            CurrentDirectory = "/home/me",
-            TimeZone = TimeZoneInfo.Utc,
-            GetVariable = name => name == CliEnvironment.GatewayVariable ? _host.GrpcAddress.ToString() : null,
-            CancelTimeout = TimeSpan.FromSeconds(5),
-        };
-        var exitCode = await VaultCli.RunAsync(args, environment);
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private Task<CliRun> RunAsync(params string[] args) => CliRunner.RunAsync(_host, args);
 }
