@@ -67,6 +67,7 @@ public static class VaultCli
         root.Subcommands.Add(PeersCommand.Create(globals));
         root.Subcommands.Add(ForgetCommand.Create(globals));
         root.Subcommands.Add(CheckCommand.Create(globals));
+        root.Subcommands.Add(ScheduleCommand.Create(globals));
         return root;
     }
 }

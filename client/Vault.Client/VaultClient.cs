@@ -400,6 +400,25 @@ public sealed class VaultClient : IDisposable
     /// </summary>
     public Task<Job> StartCheckAsync(StartCheckRequest request, CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.StartCheckAsync(request, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+    /// <summary>Every schedule with its next due time and the outcome of its last attempt.</summary>
+    public async Task<IReadOnlyList<Schedule>> ListSchedulesAsync(CancellationToken cancellationToken = default) =>
+        (await CallAsync(() => _client.ListSchedulesAsync(new ListSchedulesRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken)).Schedules;
+
+    /// <summary>One schedule; <see cref="VaultClientException"/> with NotFound when it does not exist.</summary>
+    public Task<Schedule> GetScheduleAsync(string name, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.GetScheduleAsync(new GetScheduleRequest { Name = name }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+
+    /// <summary>Creates or replaces a schedule (the server validates it and names every broken rule). Idempotent.</summary>
+    public Task<Schedule> PutScheduleAsync(string name, ScheduleSpec spec, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.PutScheduleAsync(new PutScheduleRequest { Name = name, Spec = spec }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+
+    /// <summary>Removes a schedule; returns its last state. A job it started keeps running.</summary>
+    public Task<Schedule> DeleteScheduleAsync(string name, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.DeleteScheduleAsync(new DeleteScheduleRequest { Name = name }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
+    /// <summary>Starts the schedule's action now, with its retries; its next due time does not move. Never retried.</summary>
+    public Task<Schedule> RunScheduleNowAsync(string name, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.RunScheduleNowAsync(new RunScheduleNowRequest { Name = name }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
 
     /// <summary>Closes the channel when this client created it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();

@@ -155,6 +155,9 @@ public static class AuditTargets
         V1.CreateApiKeyRequest r => $"{r.Name} ({r.Role})",
         V1.RevokeApiKeyRequest r => r.Name,
         V1.DumpRequest r => $"{r.Snapshot}:{r.Path}",
+        V1.PutScheduleRequest r => r.Name,
+        V1.DeleteScheduleRequest r => r.Name,
+        V1.RunScheduleNowRequest r => r.Name,
         _ => "",
     }, 200);
 

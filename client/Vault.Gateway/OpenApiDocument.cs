@@ -74,12 +74,14 @@ public static partial class OpenApiDocument
                 },
                 ["security"] = new JsonArray(new JsonObject { ["bearer"] = new JsonArray() }),
             };
-            if (rule.Body == "*")
+            // body "*": the whole request; body "<field>": that message field alone.
+            var body = rule.Body == "*" ? method.InputType : method.InputType.FindFieldByName(rule.Body)?.MessageType;
+            if (body is not null)
             {
                 operation["requestBody"] = new JsonObject
                 {
                     ["required"] = true,
-                    ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Ref(method.InputType, schemas) } },
+                    ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Ref(body, schemas) } },
                 };
             }
 

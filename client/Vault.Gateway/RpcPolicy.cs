@@ -40,6 +40,11 @@ public static class RpcPolicy
         ["ResumeFailover"] = new(ApiRole.Operator, Mutating: true),
         ["Forget"] = new(ApiRole.Operator, Mutating: true),
         ["StartCheck"] = new(ApiRole.Operator, Mutating: false),
+        ["ListSchedules"] = new(ApiRole.Reader, Mutating: false),
+        ["GetSchedule"] = new(ApiRole.Reader, Mutating: false),
+        ["PutSchedule"] = new(ApiRole.Operator, Mutating: true),
+        ["DeleteSchedule"] = new(ApiRole.Operator, Mutating: true),
+        ["RunScheduleNow"] = new(ApiRole.Operator, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

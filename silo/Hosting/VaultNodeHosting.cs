@@ -53,9 +53,10 @@ public static partial class VaultNodeHosting
         builder.Configuration.AddCommandLine(args, Switches);
         var options = Bind(builder.Configuration);
         var failover = FailoverSection.Bind(builder.Configuration);
+        var schedules = ScheduleSection.Bind(builder.Configuration, options.NodeId);
         var gateway = new Vault.Gateway.GatewayOptions();
         builder.Configuration.GetSection(Vault.Gateway.GatewayOptions.SectionName).Bind(gateway);
-        var errors = options.Validate().Concat(failover.Validate()).Concat(gateway.Validate(options.BindAddress)).ToList();
+        var errors = options.Validate().Concat(failover.Validate()).Concat(schedules.Validate()).Concat(gateway.Validate(options.BindAddress)).ToList();
         if (errors.Count > 0)
         {
             throw new StartupException(string.Join(Environment.NewLine, errors));
@@ -108,8 +109,9 @@ public static partial class VaultNodeHosting
                     o.ClusterId = "vault";
                     o.ServiceId = "vault";
                 });
-                silo.AddVaultGrains(node, Path.Combine(options.DataDir, "grains"));
-                silo.UseInMemoryReminderService();
+                var stateDir = Path.Combine(options.DataDir, "grains");
+                silo.AddVaultGrains(node, stateDir);
+                silo.UseFileReminderService(Path.Combine(stateDir, "reminders.json"));
             }
 
             silo.Services.AddSingleton(options.Scrub.ToSettings());
@@ -118,6 +120,8 @@ public static partial class VaultNodeHosting
         });
         builder.AddVaultTelemetry(node);
         builder.Services.AddHostedService<FailoverStartup>();
+        builder.Services.AddSingleton(schedules);
+        builder.Services.AddHostedService<ScheduleStartup>();
         builder.Services.AddVaultHealth(node);
         builder.Services.AddVaultGateway(builder.Configuration);
         builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>

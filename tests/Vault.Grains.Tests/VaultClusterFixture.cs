@@ -25,6 +25,9 @@ public class VaultClusterFixture : IAsyncLifetime
 
     public VaultNode Node { get; private set; } = null!;
 
+    /// <summary>The silo's reminder table (schedules keep their reminders there).</summary>
+    public string ReminderFile { get; private set; } = "";
+
     public IPeerGrain Peer => Grains.GetGrain<IPeerGrain>(NodeId);
 
     public async Task InitializeAsync()
@@ -48,6 +51,7 @@ public class VaultClusterFixture : IAsyncLifetime
             Node = node;
             Configure(silo);
             silo.AddVaultGrains(node, Path.Combine(dataDir, "grains"));
+            silo.UseFileReminderService(ReminderFile = Path.Combine(dataDir, "grains", "reminders.json"));
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

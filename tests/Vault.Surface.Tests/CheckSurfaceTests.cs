@@ -71,7 +71,7 @@ public sealed class CheckSurfaceTests : IAsyncLifetime
     [InlineData(new[] { "check", "--read-data-subset", "1/1" }, 100.0, 0.0)]
     public async Task Cli_Check_SendsTheShareToRead_AndPassesWithExitZero(string[] args, double percent, double? offset)
     {
-        var result = await CliRun.RunAsync(_host, args);
+        var result = await CliRunner.RunAsync(_host, args);
 
         Assert.True(result.ExitCode == 0, result.Error);
         var request = Assert.Single(_host.Node.Checks);
@@ -86,14 +86,14 @@ public sealed class CheckSurfaceTests : IAsyncLifetime
     {
         _host.Node.CheckProblems = 2;
 
-        var text = await CliRun.RunAsync(_host, "check", "--read-data");
+        var text = await CliRunner.RunAsync(_host, "check", "--read-data");
         Assert.Equal(ExitCodes.ProblemsFound, text.ExitCode);
         Assert.Equal(8, ExitCodes.ProblemsFound);
         Assert.Contains($"vault: warning: pack {0:x64} is referenced by the index but on no node", text.Error);
         Assert.EndsWith("vault: error: check found 2 problems\n", text.Error);
         Assert.Equal("", text.Out);
 
-        var json = await CliRun.RunAsync(_host, "--json", "check", "--node", "node-a");
+        var json = await CliRunner.RunAsync(_host, "--json", "check", "--node", "node-a");
         Assert.Equal(ExitCodes.ProblemsFound, json.ExitCode);
         using var document = JsonDocument.Parse(json.Out);
         Assert.False(document.RootElement.GetProperty("ok").GetBoolean());
@@ -106,7 +106,7 @@ public sealed class CheckSurfaceTests : IAsyncLifetime
     {
         _host.Node.FailWith = "the catalog did not answer";
 
-        var result = await CliRun.RunAsync(_host, "check");
+        var result = await CliRunner.RunAsync(_host, "check");
 
         Assert.Equal(ExitCodes.Error, result.ExitCode);
         Assert.Equal("vault: error: check failed: the catalog did not answer\n", result.Error);
@@ -121,7 +121,7 @@ public sealed class CheckSurfaceTests : IAsyncLifetime
     [InlineData("check", "--read-data-subset", "lots")]
     public async Task Cli_Check_BadSubset_IsAUsageError(params string[] args)
     {
-        var result = await CliRun.RunAsync(_host, args);
+        var result = await CliRunner.RunAsync(_host, args);
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
         Assert.StartsWith("vault: error: ", result.Error);
@@ -134,13 +134,13 @@ public sealed class CheckSurfaceTests : IAsyncLifetime
         var damaged = PackId.FromBytes(Enumerable.Repeat((byte)0xab, 32).ToArray());
         _host.Node.Scrub = new Vault.Check.ScrubStatus(true, 0.5, DateTimeOffset.UnixEpoch, new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero), 3, 2, [damaged]);
 
-        var text = await CliRun.RunAsync(_host, "status");
+        var text = await CliRunner.RunAsync(_host, "status");
         Assert.Equal(0, text.ExitCode);
         Assert.Contains("node-a: 50.0 % of packs verified within the period, last full pass 2025-03-01", text.Out);
         Assert.Contains("3 damaged found, 2 repaired, 1 left in place", text.Out);
         Assert.Contains($"node-a: DAMAGED pack {damaged} left in place", text.Out);
 
-        var json = await CliRun.RunAsync(_host, "status", "--json");
+        var json = await CliRunner.RunAsync(_host, "status", "--json");
         using var document = JsonDocument.Parse(json.Out);
         var scrub = document.RootElement.GetProperty("nodes")[0].GetProperty("scrub");
         Assert.Equal(0.5, scrub.GetProperty("coverage").GetDouble());

@@ -79,5 +79,5 @@ public sealed class FailoverSurfaceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/v1/failover/status?service=nope")).StatusCode);
     }
 
-    private Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args) => CliRun.RunAsync(_host, args);
+    private Task<CliRun> RunAsync(params string[] args) => CliRunner.RunAsync(_host, args);
 }

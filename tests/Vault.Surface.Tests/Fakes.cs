@@ -18,6 +18,8 @@ public sealed class FakeGrainFactory : IGrainFactory
 
     public ConcurrentDictionary<string, FakeFailoverController> Controllers { get; } = new();
 
+    public ConcurrentDictionary<string, FakeSchedule> Schedules { get; } = new();
+
     public FakePeer Peer(string node) => Peers.GetOrAdd(node, n => new FakePeer(n, Catalog));
 
     public FakeApiKeys Keys { get; } = new();
@@ -32,6 +34,8 @@ public sealed class FakeGrainFactory : IGrainFactory
             : typeof(TGrainInterface) == typeof(Vault.Failover.IFailoverControllerGrain) ? Controllers.GetOrAdd(primaryKey, k => new FakeFailoverController(k, false))
             : typeof(TGrainInterface) == typeof(Vault.Failover.IFailoverRegistryGrain) ? new FakeFailoverRegistry(this)
             : typeof(TGrainInterface) == typeof(IApiKeyGrain) ? Keys
+            : typeof(TGrainInterface) == typeof(Vault.Schedules.IScheduleGrain) ? Schedules.GetOrAdd(primaryKey, k => new FakeSchedule(k))
+            : typeof(TGrainInterface) == typeof(Vault.Schedules.IScheduleRegistryGrain) ? new FakeScheduleRegistry(Schedules)
             : typeof(TGrainInterface) == typeof(IAuditLogGrain) ? Audit
             : throw new NotSupportedException(typeof(TGrainInterface).Name);
         return (TGrainInterface)grain;

@@ -275,7 +275,7 @@ public sealed class SecurityTests : IAsyncLifetime
     private static HttpRequestMessage Request(HttpMethod verb, string path, string? token)
     {
         var request = new HttpRequestMessage(verb, path);
-        if (verb == HttpMethod.Post)
+        if (verb == HttpMethod.Post || verb == HttpMethod.Put)
         {
             request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
         }

@@ -60,4 +60,15 @@ public static class VaultGrainsExtensions
 
         return silo;
     }
+
+    /// <summary>
+    /// Reminders of the embedded mode, kept in <paramref name="file"/> so they survive restarts (the
+    /// cluster mode keeps them in the database).
+    /// </summary>
+    public static ISiloBuilder UseFileReminderService(this ISiloBuilder silo, string file)
+    {
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable>(new FileReminderTable(file));
+        return silo;
+    }
 }

@@ -2,10 +2,12 @@ using Vault.Cli;
 
 namespace Vault.Surface.Tests;
 
-/// <summary>Runs the CLI in-process against a test gateway, capturing stdout, stderr and the exit code.</summary>
-public static class CliRun
+public sealed record CliRun(int ExitCode, string Out, string Error);
+
+/// <summary>Runs the CLI in-process against a test gateway, as a user in /home/me with UTC times.</summary>
+public static class CliRunner
 {
-    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(GatewayHost host, params string[] args)
+    public static async Task<CliRun> RunAsync(GatewayHost host, params string[] args)
     {
         var output = new StringWriter { NewLine = "\n" };
         var error = new StringWriter { NewLine = "\n" };
@@ -19,6 +21,6 @@ public static class CliRun
             CancelTimeout = TimeSpan.FromSeconds(5),
         };
         var exitCode = await VaultCli.RunAsync(args, environment);
-        return (exitCode, output.ToString(), error.ToString());
+        return new CliRun(exitCode, output.ToString(), error.ToString());
     }
 }
