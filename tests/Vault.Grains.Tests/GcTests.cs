@@ -335,6 +335,63 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
         Assert.Empty(referenced.Except((await cluster.BlobsOnDiskAsync()).Keys));
     }
 
+    [Fact]
+    public async Task Schedules_ForgetThenGc_RemoveOldSnapshotsAndTheirData()
+    {
+        var source = Path.Combine(_dir, "scheduled");
+        Directory.CreateDirectory(source);
+        var random = new Random(9);
+        var tag = "sched-" + Guid.NewGuid().ToString("N")[..8];
+        var ids = new List<SnapshotId>();
+        for (var i = 0; i < 3; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(source, "data.bin"), AwkwardTree.Bytes(random, 600_000));
+            var job = await cluster.WaitAsync(await cluster.Peer.StartBackupAsync(new BackupRequest([source], [tag], [], null)));
+            Assert.True(job.State == JobState.Succeeded, job.Error);
+            ids.Add(job.Snapshot!.Value);
+        }
+
+        var forget = cluster.Grains.GetGrain<Vault.Schedules.IScheduleGrain>(tag + "-forget");
+        await forget.PutAsync(new Vault.Schedules.ScheduleSpec
+        {
+            Name = tag + "-forget",
+            Kind = Vault.Schedules.ScheduleKind.Forget,
+            Tags = [tag],
+            Every = TimeSpan.FromDays(1),
+            Retention = new RetentionPolicy { KeepLast = 1 },
+        });
+        var forgotten = await WaitForScheduleAsync(forget, await forget.RunNowAsync());
+        Assert.True(forgotten.LastResult == Vault.Schedules.ScheduleResult.Succeeded, forgotten.LastError);
+        Assert.Equal([ids[^1]], (await cluster.Catalog.ListAsync(tag: tag)).Select(s => s.Id));
+
+        var gc = cluster.Grains.GetGrain<Vault.Schedules.IScheduleGrain>(tag + "-gc");
+        await gc.PutAsync(new Vault.Schedules.ScheduleSpec { Name = tag + "-gc", Kind = Vault.Schedules.ScheduleKind.Gc, Every = TimeSpan.FromDays(1) });
+        var collected = await WaitForScheduleAsync(gc, await gc.RunNowAsync());
+        Assert.True(collected.LastResult == Vault.Schedules.ScheduleResult.Succeeded, collected.LastError);
+        var run = (await cluster.Retention.GetGcStatusAsync()).Last!;
+        Assert.Equal(GcOutcome.Succeeded, run.Outcome);
+        Assert.True(run.ChunksRemoved > 0 && run.BytesFreed > 0, run.ToString());
+
+        var restore = await cluster.RestoreAsync(ids[^1], Path.Combine(_dir, "sched-restore"));
+        Assert.True(restore.State == JobState.Succeeded, restore.Error);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(source, "data.bin")),
+            await File.ReadAllBytesAsync(Path.Combine(_dir, "sched-restore") + Path.Combine(source, "data.bin")));
+    }
+
+    private static async Task<Vault.Schedules.ScheduleInfo> WaitForScheduleAsync(Vault.Schedules.IScheduleGrain schedule, Vault.Schedules.ScheduleInfo started)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var info = started;
+        while (info.Attempt != 0 || info.LastResult == Vault.Schedules.ScheduleResult.None)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"schedule still running: {info}");
+            await Task.Delay(20);
+            info = await schedule.GetAsync();
+        }
+
+        return info;
+    }
+
     private async Task<SnapshotInfo> StreamAsync(byte[] bytes, int pieces)
     {
         var session = await cluster.Peer.BeginStreamAsync(new StreamBackupRequest("streamed.bin", []));

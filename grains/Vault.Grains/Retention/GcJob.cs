@@ -314,16 +314,27 @@ public sealed partial class GcJob(
 
     private async Task RepackAsync(string holder, PackId pack, List<IndexEntry> live, CancellationToken ct)
     {
-        var bytes = await grains.GetGrain<IPeerGrain>(holder).ReadPackAsync(pack);
-        using (var view = new PackView(node.Keys, pack, bytes))
+        // Every live blob is read and verified before any is added: a damaged pack is left alone
+        // (never half moved); scrubbing and check report it and repair it from a replica.
+        var payloads = new List<byte[]>(live.Count);
+        try
         {
-            _writer ??= new PackWriter(node.Keys, node.Config.PackSize);
-            foreach (var e in live)
-            {
-                var entry = e.Location.ToEntry(e.Id);
-                _writer.Add(e.Id, entry.Kind, entry.Mode, view.ReadPayload(entry), (int)entry.RawLength);
-                _moved.Add((e.Id, e.Location));
-            }
+            var bytes = await grains.GetGrain<IPeerGrain>(holder).ReadPackAsync(pack);
+            using var view = new PackView(node.Keys, pack, bytes);
+            payloads.AddRange(live.Select(e => view.ReadPayload(e.Location.ToEntry(e.Id))));
+        }
+        catch (Exception e) when (e is DataCorruptionException or CorruptDataException)
+        {
+            record.Warn($"pack {pack} on node '{holder}' not repacked: {e.Message}");
+            return;
+        }
+
+        _writer ??= new PackWriter(node.Keys, node.Config.PackSize);
+        for (var i = 0; i < live.Count; i++)
+        {
+            var entry = live[i].Location.ToEntry(live[i].Id);
+            _writer.Add(entry.Id, entry.Kind, entry.Mode, payloads[i], (int)entry.RawLength);
+            _moved.Add((entry.Id, live[i].Location));
         }
 
         _sources.Add(pack);
