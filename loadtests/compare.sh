@@ -240,6 +240,10 @@ vault_build() { # returns non-zero (after logging why) when Vault cannot be buil
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
+# restic prune and borg compact delete at once; Vault's prune keeps deleted packs in a trash for a
+# day by default. The history steps compare freed space, so the trash delay is 0 there.
+SILO_ARGS=()
+[[ $HISTORY -gt 0 ]] && SILO_ARGS+=(--Vault:Gc:TrashDelaySeconds=0)
 start_silo() {
   local dir=$WORKDIR/vault/data
   mkdir -p "$dir"
@@ -248,7 +252,7 @@ start_silo() {
   done
   SILO_LOG=$RESULTS/vault-silo.log
   VAULT_PASSWORD=bench-password dotnet "$VAULT_OUT/silo/vault-silo.dll" \
-    --data-dir "$dir" --http-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" >"$SILO_LOG" 2>&1 &
+    --data-dir "$dir" --http-port "$HTTP_PORT" --grpc-port "$GRPC_PORT" "${SILO_ARGS[@]}" >"$SILO_LOG" 2>&1 &
   SILO_PID=$!
   local url=http://127.0.0.1:$HTTP_PORT/health/ready start=$SECONDS
   log "silo pid $SILO_PID; waiting for $url (deadline ${READY_DEADLINE}s)"
