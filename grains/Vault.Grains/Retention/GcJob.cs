@@ -106,8 +106,10 @@ public sealed partial class GcJob(
             return;
         }
 
-        await Retention.CaptureLeasesAsync(run);
+        // Taken before the capture: a backup whose lease the capture misses took it after this
+        // instant, so every pack it writes is newer and the sweep leaves it alone.
         var captured = DateTimeOffset.UtcNow;
+        await Retention.CaptureLeasesAsync(run);
         await EnterAsync(GcPhase.WaitingForBackups);
         while (await Retention.CapturedLeasesHeldAsync(run) > 0)
         {
@@ -267,6 +269,8 @@ public sealed partial class GcJob(
 
         var batch = packs.ToArray();
         packs.Clear();
+        // Still the current run? (A run declared dead must not go on deleting beside its successor.)
+        await Retention.ReportGcAsync(_run);
         var held = new bool[batch.Length];
         long bytes = 0;
         foreach (var holder in Nodes())

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 using Vault.Grains.Node;
 using Vault.Peers;
 using Vault.Retention;
@@ -32,6 +33,7 @@ public sealed partial class RetentionGrain(
     [PersistentState("retention", VaultStorage.State)] IPersistentState<RetentionState> state,
     VaultNode local,
     RetentionSettings settings,
+    IClusterMembershipService membership,
     ILogger<RetentionGrain> logger) : Grain, IRetentionGrain
 {
     public const string DefaultRepository = "default";
@@ -207,9 +209,20 @@ public sealed partial class RetentionGrain(
             var job = await GrainFactory.GetGrain<IPeerGrain>(current.Node).GetJobAsync(current.Job).WaitAsync(JobProbeTimeout);
             gone = job.State == JobState.Running ? null : $"its job ended ({job.State.ToString().ToLowerInvariant()}: {job.Error}) without reporting";
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (JobNotFoundException e)
         {
             gone = $"its job on node '{current.Node}' is gone ({e.Message})";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Unanswered is not gone: only a node that left the cluster cannot still be deleting.
+            if (membership.CurrentSnapshot.Members.Values.Any(m => m.Name == current.Node && m.Status == SiloStatus.Active))
+            {
+                LogRunUnknown(current.RunId, current.Node, e.Message);
+                return;
+            }
+
+            gone = $"node '{current.Node}' is no longer in the cluster ({e.Message})";
         }
 
         if (gone is null || state.State.Current?.RunId != current.RunId)
@@ -240,6 +253,9 @@ public sealed partial class RetentionGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GC run {Run} ended {Outcome}: {Packs} packs deleted, {Repacked} repacked, {Bytes} bytes freed {Error}")]
     private partial void LogGcFinished(Guid run, GcOutcome outcome, long packs, long repacked, long bytes, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "GC run {Run} on node {Node} did not answer ({Reason}); still counted as running")]
+    private partial void LogRunUnknown(Guid run, string node, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backup lease {Lease} of {Owner} expired and was revoked")]
     private partial void LogLeaseExpired(Guid lease, string owner);
