@@ -164,6 +164,53 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Gc_DamagedPack_IsLeftAloneAndTheRunSucceeds()
+    {
+        var both = Path.Combine(_dir, "both");
+        var only = Path.Combine(_dir, "only");
+        Directory.CreateDirectory(both);
+        Directory.CreateDirectory(only);
+        var random = new Random(77);
+        var kept = AwkwardTree.Bytes(random, 200_000);
+        await File.WriteAllBytesAsync(Path.Combine(both, "kept.bin"), kept);
+        await File.WriteAllBytesAsync(Path.Combine(both, "dropped.bin"), AwkwardTree.Bytes(random, 200_000));
+        await File.WriteAllBytesAsync(Path.Combine(only, "kept.bin"), kept);
+        await cluster.GcAsync();
+        var first = await cluster.BackupAsync(both);
+        var second = await cluster.BackupAsync(only);
+        await cluster.Catalog.ForgetAsync(new ForgetRequest { Snapshots = [first.Snapshot!.Value.ToString()] });
+
+        // The pack holding both files: flip a byte of the dropped file's blob (not of the kept one).
+        var onDisk = await cluster.BlobsOnDiskAsync();
+        var referenced = await cluster.ReferencedAsync([(await cluster.Catalog.ResolveAsync(second.Snapshot!.Value.ToString()))]);
+        var (pack, dead) = onDisk.Values.First(b => !referenced.Contains(b.Entry.Id) && b.Entry.Kind == BlobKind.Data
+            && onDisk.Values.Any(o => o.Pack == b.Pack && referenced.Contains(o.Entry.Id)));
+        var path = cluster.Node.Packs.PathOf(pack);
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = dead.Offset + 5;
+            var b = file.ReadByte();
+            file.Position = dead.Offset + 5;
+            file.WriteByte((byte)(b ^ 0x40));
+        }
+
+        var run = await cluster.GcAsync(new GcRequest { RepackThreshold = 1e-9 });
+
+        Assert.Equal(GcOutcome.Succeeded, run.Outcome);
+        Assert.True(File.Exists(path), "the damaged pack must stay where it is");
+        // The kept file's own blob is intact: a blob-by-blob read still returns it.
+        var read = new List<byte>();
+        await foreach (var segment in cluster.Peer.ReadFileAsync(second.Snapshot!.Value, Path.Combine(only, "kept.bin")))
+        {
+            read.AddRange(segment.Data);
+        }
+
+        Assert.Equal(kept, read.ToArray());
+        var job = await cluster.Peer.GetJobAsync(run.Job);
+        Assert.Contains(job.Warnings, w => w.Contains(pack.ToString(), StringComparison.Ordinal) && w.Contains("not repacked", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Gc_DryRun_ReportsAndChangesNothing()
     {
         var source = Path.Combine(_dir, "dry");

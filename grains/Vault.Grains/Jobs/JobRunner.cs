@@ -53,7 +53,7 @@ public sealed class JobRunner(
     public JobRecord StartGc(Vault.Retention.GcJobRequest request)
     {
         var record = new JobRecord(JobKind.Gc, node.NodeId);
-        var job = new Retention.GcJob(node, index, trees, replicator, view, grains, retention, record, request, loggers.CreateLogger<Retention.GcJob>());
+        var job = new Retention.GcJob(node, index, trees, packs, replicator, view, grains, retention, record, request, loggers.CreateLogger<Retention.GcJob>());
         return Start(record, job.RunAsync);
     }
 

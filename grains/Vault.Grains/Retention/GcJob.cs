@@ -37,6 +37,7 @@ public sealed partial class GcJob(
     VaultNode node,
     ChunkIndex index,
     TreeStore trees,
+    PackReader packs,
     PackReplicator replicator,
     ClusterView view,
     IGrainFactory grains,
@@ -243,7 +244,7 @@ public sealed partial class GcJob(
                 }
                 else if (dead > 0 && dead >= request.RepackThreshold * total)
                 {
-                    await RepackAsync(holder, pack, live, ct);
+                    await RepackAsync(pack, live, ct);
                 }
             }
         }
@@ -316,29 +317,59 @@ public sealed partial class GcJob(
     // to the trash only once the new pack holding its blobs is stored (write quorum) and the index
     // points there; a source's blobs never straddle two new packs.
 
-    private async Task RepackAsync(string holder, PackId pack, List<IndexEntry> live, CancellationToken ct)
+    private async Task RepackAsync(PackId pack, List<IndexEntry> live, CancellationToken ct)
     {
-        // Every live blob is read and verified before any is added: a damaged pack is left alone
-        // (never half moved); scrubbing and check report it and repair it from a replica.
-        var payloads = new List<byte[]>(live.Count);
+        // Read into a pooled buffer (local copy first, else a replica), every live blob verified
+        // before any is added: a damaged pack is left alone, never half moved; scrubbing and
+        // check report it and repair it from a replica.
+        PackLease lease;
         try
         {
-            var bytes = await grains.GetGrain<IPeerGrain>(holder).ReadPackAsync(pack);
-            using var view = new PackView(node.Keys, pack, bytes);
-            payloads.AddRange(live.Select(e => view.ReadPayload(e.Location.ToEntry(e.Id))));
+            lease = await packs.ReadPackAsync(pack, ct);
         }
-        catch (Exception e) when (e is DataCorruptionException or CorruptDataException)
+        catch (CorruptDataException e)
         {
-            record.Warn($"pack {pack} on node '{holder}' not repacked: {e.Message}");
+            record.Warn($"pack {pack} not repacked: {e.Message}");
             return;
         }
 
-        _writer ??= new PackWriter(node.Keys, node.Config.PackSize);
-        for (var i = 0; i < live.Count; i++)
+        using (lease)
         {
-            var entry = live[i].Location.ToEntry(live[i].Id);
-            _writer.Add(entry.Id, entry.Kind, entry.Mode, payloads[i], (int)entry.RawLength);
-            _moved.Add((entry.Id, live[i].Location));
+            var view = lease.View;
+            var plain = Buffers.Pool.Rent((int)Math.Max(1, live.Max(e => e.Location.RawLength)));
+            try
+            {
+                foreach (var e in live)
+                {
+                    view.Decode(e.Location.ToEntry(e.Id), plain);
+                }
+            }
+            catch (CorruptDataException e)
+            {
+                record.Warn($"pack {pack} not repacked: {e.Message}");
+                return;
+            }
+            finally
+            {
+                Buffers.Pool.Return(plain);
+            }
+
+            _writer ??= new PackWriter(node.Keys, node.Config.PackSize);
+            var payload = Buffers.Pool.Rent((int)live.Max(e => e.Location.Length));
+            try
+            {
+                foreach (var e in live)
+                {
+                    var entry = e.Location.ToEntry(e.Id);
+                    var length = view.ReadPayload(entry, payload);
+                    _writer.Add(entry.Id, entry.Kind, entry.Mode, payload.AsSpan(0, length), (int)entry.RawLength);
+                    _moved.Add((entry.Id, e.Location));
+                }
+            }
+            finally
+            {
+                Buffers.Pool.Return(payload);
+            }
         }
 
         _sources.Add(pack);

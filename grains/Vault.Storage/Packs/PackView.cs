@@ -94,22 +94,25 @@ public sealed class PackView : IDisposable
     }
 
     /// <summary>
-    /// The stored payload of a blob (compressed or raw, as <see cref="PackEntry.Mode"/> says), after the
-    /// whole blob was verified like <see cref="Decode"/>: for moving a blob into another pack unchanged.
+    /// The stored payload of a blob (compressed or raw, as <see cref="PackEntry.Mode"/> says), checked by its
+    /// GCM tag, into <paramref name="destination"/>; returns its length. For moving a blob into another pack
+    /// unchanged: <see cref="Decode"/> it first to check its chunk id too.
     /// </summary>
-    public byte[] ReadPayload(PackEntry entry)
+    public int ReadPayload(PackEntry entry, Span<byte> destination)
     {
-        var plain = ArrayPool<byte>.Shared.Rent((int)Math.Max(entry.RawLength, 1));
-        try
+        if (entry.Offset < PackFormat.HeaderSize || entry.Offset + (long)entry.Length > _trailerStart || entry.Length < PackFormat.TagSize)
         {
-            Decode(entry, plain);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(plain);
+            throw new CorruptDataException(
+                $"chunk {entry.Id} in pack {Id}: offset {entry.Offset} + length {entry.Length} lies outside the blob area [{PackFormat.HeaderSize}, {_trailerStart}).",
+                Id, entry.Id);
         }
 
-        var payload = new byte[entry.Length - PackFormat.TagSize];
+        var length = (int)entry.Length - PackFormat.TagSize;
+        if (destination.Length < length)
+        {
+            throw new ArgumentException($"The destination ({destination.Length} bytes) is shorter than the payload of chunk {entry.Id} ({length} bytes).", nameof(destination));
+        }
+
         var blob = _bytes.Span.Slice((int)entry.Offset, (int)entry.Length);
         Span<byte> nonce = stackalloc byte[PackFormat.NonceSize];
         Span<byte> aad = stackalloc byte[PackFormat.BlobAadSize];
@@ -118,14 +121,19 @@ public sealed class PackView : IDisposable
         var gcm = RentGcm();
         try
         {
-            gcm.Decrypt(nonce, blob[..payload.Length], blob[payload.Length..], payload, aad);
+            gcm.Decrypt(nonce, blob[..length], blob[length..], destination[..length], aad);
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            throw new CorruptDataException(
+                $"chunk {entry.Id} in pack {Id}: authentication tag mismatch (the blob or its entry was modified, or the key is wrong).", Id, entry.Id, e);
         }
         finally
         {
             ReturnGcm(gcm);
         }
 
-        return payload;
+        return length;
     }
 
     /// <summary>Decrypts, decompresses and checks the chunk id; returns the plaintext length written. Errors name pack and chunk.</summary>
