@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using Vault.Grains.Hosting;
@@ -67,6 +68,7 @@ public class ReplicatedClusterFixture : IAsyncLifetime
                 o.ProbeTimeout = TimeSpan.FromMilliseconds(500);
                 o.NumMissedProbesLimit = 2;
             });
+            Configure(silo);
             silo.AddVaultGrains(node, Path.Combine(Root, "grains"), settings);
         });
         Cluster = builder.Build();
@@ -85,6 +87,11 @@ public class ReplicatedClusterFixture : IAsyncLifetime
     }
 
     public IPeerGrain Peer(string node) => Grains.GetGrain<IPeerGrain>(node);
+
+    /// <summary>Extra silo configuration of a derived fixture (runs before the Vault grains are added).</summary>
+    protected virtual void Configure(ISiloBuilder silo)
+    {
+    }
 
     /// <summary>Every pack any live node holds, with the live nodes holding it.</summary>
     public Dictionary<PackId, List<string>> Holders()
@@ -180,3 +187,12 @@ public sealed class RepairClusterFixture : ReplicatedClusterFixture;
 public sealed class DecommissionClusterFixture : ReplicatedClusterFixture;
 
 public sealed class ScrubClusterFixture : ReplicatedClusterFixture;
+
+public sealed class RebalanceClusterFixture : ReplicatedClusterFixture;
+
+/// <summary>Three silos, R = 2, GC with no trash delay.</summary>
+public sealed class GcReplicatedClusterFixture : ReplicatedClusterFixture
+{
+    protected override void Configure(ISiloBuilder silo) =>
+        silo.Services.AddSingleton(new Vault.Grains.Retention.RetentionSettings { TrashDelay = TimeSpan.Zero, LeasePollInterval = TimeSpan.FromMilliseconds(20) });
+}
