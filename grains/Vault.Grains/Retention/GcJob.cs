@@ -333,7 +333,7 @@ public sealed partial class GcJob(
             return;
         }
 
-        _writer ??= new PackWriter(node.Keys, node.Config.PackSize);
+        _writer ??= new PackWriter(node.Keys, node.Config.PackSize, Buffers.Pool);
         for (var i = 0; i < live.Count; i++)
         {
             var entry = live[i].Location.ToEntry(live[i].Id);
