@@ -209,7 +209,7 @@ public sealed class BlobPipeline : IAsyncDisposable
                 try
                 {
                     var slot = blob.Kind == BlobKind.Tree ? 1 : 0;
-                    var writer = writers[slot] ??= new PackWriter(_node.Keys, _node.Config.PackSize);
+                    var writer = writers[slot] ??= new PackWriter(_node.Keys, _node.Config.PackSize, Buffers.Pool);
                     writer.Add(blob.Id, blob.Kind, blob.Mode, blob.Buffer.AsSpan(0, blob.Length), blob.RawLength);
                     if (writer.IsFull)
                     {

@@ -354,7 +354,7 @@ public sealed partial class GcJob(
                 Buffers.Pool.Return(plain);
             }
 
-            _writer ??= new PackWriter(node.Keys, node.Config.PackSize);
+            _writer ??= new PackWriter(node.Keys, node.Config.PackSize, Buffers.Pool);
             var payload = Buffers.Pool.Rent((int)live.Max(e => e.Location.Length));
             try
             {

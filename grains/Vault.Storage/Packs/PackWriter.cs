@@ -13,18 +13,21 @@ public sealed class PackWriter : IDisposable
     private readonly int _targetSize;
     private readonly List<PackEntry> _entries = [];
     private AesGcm? _gcm;
+    private readonly ArrayPool<byte> _pool;
     private byte[]? _buffer;
     private int _length;
     private bool _sealed;
 
-    public PackWriter(RepositoryKeys keys, int targetSize)
-        : this(keys, targetSize, RandomNumberGenerator.GetBytes(PackFormat.SaltSize))
+    /// <param name="pool">Where the pack buffer comes from and goes back to (also from the <see cref="SealedPack"/>); the shared pool by default.</param>
+    public PackWriter(RepositoryKeys keys, int targetSize, ArrayPool<byte>? pool = null)
+        : this(keys, targetSize, RandomNumberGenerator.GetBytes(PackFormat.SaltSize), pool)
     {
     }
 
     /// <summary>With a chosen salt: only for reproducible test vectors (a salt must never be reused).</summary>
-    internal PackWriter(RepositoryKeys keys, int targetSize, ReadOnlySpan<byte> salt)
+    internal PackWriter(RepositoryKeys keys, int targetSize, ReadOnlySpan<byte> salt, ArrayPool<byte>? pool = null)
     {
+        _pool = pool ?? ArrayPool<byte>.Shared;
         ArgumentNullException.ThrowIfNull(keys);
         if (targetSize < 1 || targetSize > MaxTargetSize)
         {
@@ -41,7 +44,7 @@ public sealed class PackWriter : IDisposable
         _gcm = PackFormat.NewGcm(keys, _salt);
         // Room for the target plus the blob that crosses it, so a pack rarely needs to grow.
         var initial = (int)Math.Min((long)targetSize + (targetSize / 2) + (64 * 1024), Array.MaxLength);
-        _buffer = ArrayPool<byte>.Shared.Rent(initial);
+        _buffer = _pool.Rent(initial);
         PackFormat.Magic.CopyTo(_buffer);
         _salt.CopyTo(_buffer, PackFormat.MagicSize);
         _length = PackFormat.HeaderSize;
@@ -117,7 +120,7 @@ public sealed class PackWriter : IDisposable
 
         Span<byte> hash = stackalloc byte[Hash256.Size];
         SHA256.HashData(buffer.AsSpan(0, _length), hash);
-        var pack = new SealedPack(PackId.FromBytes(hash), buffer, _length, _entries.ToArray());
+        var pack = new SealedPack(PackId.FromBytes(hash), buffer, _length, _entries.ToArray(), _pool);
         _buffer = null;
         _sealed = true;
         _gcm?.Dispose();
@@ -131,7 +134,7 @@ public sealed class PackWriter : IDisposable
         _gcm = null;
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            _pool.Return(_buffer);
             _buffer = null;
         }
     }
@@ -156,9 +159,9 @@ public sealed class PackWriter : IDisposable
         }
 
         var size = (int)Math.Min(Math.Max(needed, (long)buffer.Length * 2), Array.MaxLength);
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        var bigger = _pool.Rent(size);
         buffer.AsSpan(0, _length).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(buffer);
+        _pool.Return(buffer);
         _buffer = bigger;
     }
 }

@@ -7,10 +7,12 @@ public sealed class SealedPack : IDisposable
 {
     private readonly PackEntry[] _entries;
     private readonly int _length;
+    private readonly ArrayPool<byte> _pool;
     private byte[]? _buffer;
 
-    internal SealedPack(PackId id, byte[] buffer, int length, PackEntry[] entries)
+    internal SealedPack(PackId id, byte[] buffer, int length, PackEntry[] entries, ArrayPool<byte> pool)
     {
+        _pool = pool;
         Id = id;
         _buffer = buffer;
         _length = length;
@@ -37,7 +39,7 @@ public sealed class SealedPack : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
     }
 }
