@@ -27,7 +27,7 @@ public sealed class GcEndToEndTests : TempRootTests
 
         await using var silo = new SiloProcess(Path.Combine(Root, "data"))
         {
-            ExtraArguments = ["--Vault:Gc:LeaseSeconds=3", "--Vault:Gc:TrashDelaySeconds=0"],
+            ExtraArguments = ["--Vault:Gc:LeaseSeconds=8", "--Vault:Gc:TrashDelaySeconds=0"],
         };
         await silo.StartAsync();
         var keptId = await BackupAsync(silo, kept);

@@ -14,7 +14,7 @@ public sealed class GcClusterFixture : VaultClusterFixture
     public static readonly RetentionSettings Settings = new()
     {
         TrashDelay = TimeSpan.Zero,
-        LeaseDuration = TimeSpan.FromSeconds(3),
+        LeaseDuration = TimeSpan.FromSeconds(8),
         LeasePollInterval = TimeSpan.FromMilliseconds(20),
     };
 
