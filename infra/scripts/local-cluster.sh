@@ -8,13 +8,17 @@
 # State lives in $VAULT_LOCAL_CLUSTER (default /tmp/vault-local-cluster): pg/, nN/ data dirs, logs.
 # Needs root (PostgreSQL runs as the postgres user), postgresql-15 and a Release build of the silo.
 # Ports: PostgreSQL 25432; silo i uses HTTP 7400+10i, gRPC 7401+10i, silo 11100+i, gateway 30100+i.
+# Optional: VAULT_SILO_ARGS (extra silo arguments, e.g. "--Vault:Cluster:RepairIntervalSeconds=2"),
+# VAULT_PG_OPTIONS (extra postgres options, e.g. "-c shared_preload_libraries=pg_stat_statements"),
+# VAULT_SILO_DLL (another build of vault-silo.dll).
 set -euo pipefail
 root=${VAULT_LOCAL_CLUSTER:-/tmp/vault-local-cluster}
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 pgbin=/usr/lib/postgresql/15/bin
 pgport=${VAULT_PG_PORT:-25432}
 pgpass=local-cluster
-silo="$repo/silo/bin/Release/net10.0/vault-silo.dll"
+silo=${VAULT_SILO_DLL:-$repo/silo/bin/Release/net10.0/vault-silo.dll}
+read -r -a silo_args <<<"${VAULT_SILO_ARGS:-}"
 export VAULT_PASSWORD=${VAULT_PASSWORD:-local cluster password}
 db="Host=127.0.0.1;Port=$pgport;Database=vault;Username=postgres;Password=$pgpass"
 
@@ -34,14 +38,14 @@ start() {
         fresh=1
     fi
     runuser -u postgres -- "$pgbin/pg_ctl" -D "$root/pg/data" -l "$root/pg/log" -w \
-        -o "-p $pgport -c listen_addresses=127.0.0.1 -k $root/pg" start >/dev/null
+        -o "-p $pgport -c listen_addresses=127.0.0.1 -k $root/pg ${VAULT_PG_OPTIONS:-}" start >/dev/null
     if [ "${fresh:-0}" = 1 ]; then
         PGPASSWORD=$pgpass psql -q "host=127.0.0.1 port=$pgport user=postgres dbname=postgres" -c "CREATE DATABASE vault"
     fi
     for i in $(seq 1 "$n"); do
         nohup dotnet "$silo" --node-id "n$i" --data-dir "$root/n$i" --cluster-db "$db" --apply-schema \
             --http-port $((7400 + 10 * i)) --grpc-port $((7401 + 10 * i)) \
-            --silo-port $((11100 + i)) --gateway-port $((30100 + i)) > "$root/n$i.log" 2>&1 &
+            --silo-port $((11100 + i)) --gateway-port $((30100 + i)) "${silo_args[@]}" > "$root/n$i.log" 2>&1 &
         echo $! > "$root/n$i.pid"
     done
     for i in $(seq 1 "$n"); do

@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Vault.EndToEnd.Tests;
+using Vault.Grains.Placement;
+using Vault.Storage;
 
 namespace Vault.Cluster.Tests;
 
@@ -13,6 +16,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string Database = "vault";
     public const string RepositoryPassword = "cluster test password";
+
+    /// <summary>R: the copies of each pack (--replicas).</summary>
+    public const int Replicas = 2;
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "vault-cluster", Guid.NewGuid().ToString("N")[..12]);
 
@@ -41,7 +47,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         ReadyTimeout = TimeSpan.FromSeconds(180),
         ExtraArguments =
         [
-            "--node-id", node, "--cluster-db", ClusterDb, "--apply-schema", "--replicas", "2",
+            "--node-id", node, "--cluster-db", ClusterDb, "--apply-schema", "--replicas", Replicas.ToString(CultureInfo.InvariantCulture),
             "--Vault:Chunking:MinSize=65536", "--Vault:Chunking:AvgSize=262144", "--Vault:Chunking:MaxSize=1048576",
             "--Vault:Repository:PackSize=1048576", "--Vault:Workers=2",
             "--Vault:Cluster:RepairIntervalSeconds=1", "--Vault:Cluster:DropAfterStableSeconds=3",
@@ -86,6 +92,25 @@ public sealed class ClusterFixture : IAsyncLifetime
             p.TryGetProperty("lastRepair", out var l) ? l.GetString() : null)).ToList();
     }
 
+    /// <summary>The owners of a pack among <paramref name="nodes"/>: the top R by rendezvous hashing, in ordinal order.</summary>
+    public static List<string> Owners(PackId pack, IEnumerable<string> nodes) =>
+        Rendezvous.Rank(pack, nodes).Take(Replicas).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every pack on the silos' disks with the nodes that hold it (ordinal order), read from their data directories.</summary>
+    public Dictionary<PackId, List<string>> Holders()
+    {
+        var holders = new Dictionary<PackId, List<string>>();
+        foreach (var (node, silo) in Silos.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            foreach (var pack in new LocalPackStore(Path.Combine(silo.DataDir, "packs")).Enumerate())
+            {
+                (holders.TryGetValue(pack, out var list) ? list : holders[pack] = []).Add(node);
+            }
+        }
+
+        return holders;
+    }
+
     public static async Task<T> EventuallyAsync<T>(string what, Func<Task<(bool Ok, T Value, string State)>> probe, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -102,7 +127,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
                 last = state;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
             {
                 last = e.Message;
             }

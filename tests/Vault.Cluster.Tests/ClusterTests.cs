@@ -11,10 +11,11 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
 {
     /// <summary>
     /// The whole life of a pack: backup through the gateway (R = 2 copies), kill -9 of a node, restore,
-    /// repair back to R copies, the dead node rejoining with its old data, and a decommission.
+    /// repair back to R copies, the dead node rejoining with its old data, a fourth node joining
+    /// (rebalanced onto the owners by rendezvous hashing), and a decommission.
     /// </summary>
     [Fact]
-    public async Task KillRepairRejoinDecommission_NothingIsLost()
+    public async Task KillRepairRejoinGrowDecommission_NothingIsLost()
     {
         var source = Path.Combine(cluster.Root, "source");
         AwkwardTree.Create(source, largeFileSize: 6 * 1024 * 1024);
@@ -70,6 +71,30 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
             return (n3Row.State == "up" && n3Row.PackCount > 0 && all == 2 * packs, true, $"n3 {n3Row.State} with {n3Row.PackCount} packs; {all} copies of {packs}");
         }, TimeSpan.FromSeconds(90));
 
+        // A fourth node joins: repair moves it its share, every pack ends on exactly its two owners
+        // among the four, and a restore through the new node is byte-identical.
+        var n4 = cluster.NewSilo("n4");
+        cluster.Silos["n4"] = n4;
+        clock.Restart();
+        await n4.StartAsync();
+        var names = new[] { "n1", "n2", "n3", "n4" };
+        var rebalanced = await ClusterFixture.EventuallyAsync("every pack on exactly its 2 owners among n1–n4", async () =>
+        {
+            var p = await cluster.PeersAsync(n4);
+            var holders = cluster.Holders();
+            var wrong = holders.Count(h => !h.Value.SequenceEqual(ClusterFixture.Owners(h.Key, names)));
+            var up = p.Count(x => x.State == "up");
+            return (up == 4 && holders.Count == packs && wrong == 0, clock.Elapsed,
+                $"{up} nodes up; {holders.Count} distinct packs of {packs}, {wrong} not (only) on their owners");
+        }, TimeSpan.FromSeconds(90));
+        var onN4 = cluster.Holders().Count(h => h.Value.Contains("n4"));
+        Assert.True(onN4 > 0, $"n4 holds none of the {packs} packs");
+        output.WriteLine($"n4 started → every pack on its owners among 4 nodes: {rebalanced.TotalSeconds:F1} s; n4 holds {onN4} of {packs} packs");
+        var target4 = Path.Combine(cluster.Root, "restore-n4");
+        var restore4 = await cluster.VaultAsync(n4, "restore", "latest", "--target", target4);
+        Assert.True(restore4.ExitCode == 0, restore4.ToString());
+        Assert.Empty(AwkwardTree.Differences(source, target4 + source));
+
         // Decommission n2: drained, then gone; nothing lost.
         var decommission = await cluster.VaultAsync(n1, "peers", "decommission", "n2");
         Assert.True(decommission.ExitCode == 0, decommission.ToString());
@@ -79,7 +104,7 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
             var n2Row = p.Single(x => x.Node == "n2");
             var rest = p.Where(x => x.Node != "n2").Sum(x => x.PackCount);
             return (n2Row.State == "decommissioned" && n2Row.PackCount == 0 && rest == 2 * packs, true,
-                $"n2 {n2Row.State} with {n2Row.PackCount} packs; {rest} copies of {packs} on n1+n3");
+                $"n2 {n2Row.State} with {n2Row.PackCount} packs; {rest} copies of {packs} on n1, n3, n4");
         }, TimeSpan.FromSeconds(90));
         var target2 = Path.Combine(cluster.Root, "restore-2");
         var restore2 = await cluster.VaultAsync(n3, "restore", "latest", "--target", target2);
