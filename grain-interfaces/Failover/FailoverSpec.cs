@@ -156,5 +156,13 @@ public sealed class FailoverServiceSpec
     /// <summary>Upper bound of a planned switchover's wait for zero lag.</summary>
     [Id(16)] public TimeSpan SwitchoverCatchUpTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// MySQL/MariaDB: the account replicas connect to a primary with. Replicas keep their own; a demoted
+    /// primary (after a switchover) has none and needs this to follow the new primary.
+    /// </summary>
+    [Id(17)] public string? ReplicationUser { get; set; }
+
+    [Id(18)] public SecretReference? ReplicationPassword { get; set; }
+
     public IEnumerable<FailoverNodeSpec> Nodes => Replicas.Prepend(Primary);
 }

@@ -198,7 +198,7 @@ public sealed class DrillTests(FailoverCluster cluster, ITestOutputHelper output
     internal static string Pg(LocalServers s, int offset) =>
         $"Host=127.0.0.1;Port={s.Port(offset)};Username=postgres;Password={s.Password};Database=postgres;Timeout=3;Pooling=false";
 
-    private static string My(LocalServers s, int offset) =>
+    internal static string My(LocalServers s, int offset) =>
         $"Server=127.0.0.1;Port={s.Port(offset)};User ID=vault;Password={s.Password};Pooling=false;Connection Timeout=3";
 
     internal static async Task<string> RedisInfoAsync(LocalServers s, int offset, string section = "replication")

@@ -1,3 +1,4 @@
+using MySqlConnector;
 using Npgsql;
 using StackExchange.Redis;
 using Vault.Failover.Tests.Infrastructure;
@@ -89,6 +90,57 @@ public sealed class SwitchoverTests(FailoverCluster cluster, ITestOutputHelper o
             i => i.Contains($"master_port:{servers.Port(LocalServers.Rd2)}", StringComparison.Ordinal) && i.Contains("master_link_status:up", StringComparison.Ordinal),
             TimeSpan.FromSeconds(10), "rd3 to replicate from rd2");
         Assert.Equal("127.0.3.2", await Checks.DnsAsync(servers.Port(LocalServers.Bind1), "redis.vault.test"));
+    }
+
+    [Fact]
+    public async Task MariaDb_Switchover_LosesNoWrite_AndTheOldPrimaryFollowsTheNewOneByGtid()
+    {
+        await using var servers = await LocalServers.StartAsync("mariadb", "haproxy", "bind");
+        using var hook = new WebhookSink(servers.Port(LocalServers.Webhook), Specs.WebhookSecret);
+        var controller = cluster.Grains.GetGrain<IFailoverControllerGrain>("myswitch-" + Guid.NewGuid().ToString("N")[..8]);
+        await controller.ConfigureAsync(Specs.MariaDb(servers, hook));
+        await DrillTests.WaitHealthyAsync(controller, 2);
+        await using (var primary = new MySqlConnection(DrillTests.My(servers, LocalServers.My1)))
+        {
+            await primary.OpenAsync();
+            await using var write = new MySqlCommand(
+                "CREATE TABLE drill.planned (id INT PRIMARY KEY); INSERT INTO drill.planned SELECT seq FROM drill.seq_1_to_3000;", primary);
+            await write.ExecuteNonQueryAsync();
+        }
+
+        await controller.SwitchoverAsync(new FailoverCommand("my2", false, "test", "planned"));
+        var status = await Wait.UntilAsync(controller.GetStatusAsync, s => s.Primary == "my2" && s.Phase == FailoverPhase.Monitoring && s.LastFailover is not null,
+            TimeSpan.FromSeconds(40), "the switchover to my2", DrillTests.Describe);
+        Assert.Equal(1, status.Epoch);
+        Log(await controller.GetHistoryAsync(0));
+
+        await using (var through = new MySqlConnection(DrillTests.My(servers, LocalServers.HaproxyMy)))
+        {
+            await through.OpenAsync();
+            await using var check = new MySqlCommand("SELECT @@port, @@read_only, (SELECT COUNT(*) FROM drill.planned)", through);
+            await using var reader = await check.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            Assert.Equal(servers.Port(LocalServers.My2), reader.GetInt32(0));
+            Assert.Equal(0, reader.GetInt32(1));
+            Assert.Equal(3000, reader.GetInt64(2));
+        }
+
+        // The old primary was re-pointed (GTID): a row written on the new primary reaches it.
+        await using (var fresh = new MySqlConnection(DrillTests.My(servers, LocalServers.My2)))
+        {
+            await fresh.OpenAsync();
+            await using var insert = new MySqlCommand("INSERT INTO drill.planned VALUES (3001)", fresh);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await Wait.UntilAsync(async () =>
+        {
+            await using var old = new MySqlConnection(DrillTests.My(servers, LocalServers.My1));
+            await old.OpenAsync();
+            await using var count = new MySqlCommand("SELECT COUNT(*) FROM drill.planned", old);
+            return Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }, n => n == 3001, TimeSpan.FromSeconds(15), "the old primary my1 to replicate the new row from my2");
+        Assert.Equal("127.0.2.2", await Checks.DnsAsync(servers.Port(LocalServers.Bind1), "my.vault.test"));
     }
 
     private void Log(IReadOnlyList<FailoverAuditEntry> history)

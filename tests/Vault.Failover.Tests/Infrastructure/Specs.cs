@@ -10,8 +10,15 @@ public static class Specs
     public static FailoverServiceSpec Postgres(LocalServers s, WebhookSink? hook = null) => Build(s, FailoverEngine.PostgreSql, "pg", "pg", "postgres",
         [("pg1", LocalServers.Pg1, "127.0.1.1"), ("pg2", LocalServers.Pg2, "127.0.1.2")], hook);
 
-    public static FailoverServiceSpec MariaDb(LocalServers s, WebhookSink? hook = null) => Build(s, FailoverEngine.MySql, "mariadb", "my", "vault",
-        [("my1", LocalServers.My1, "127.0.2.1"), ("my2", LocalServers.My2, "127.0.2.2")], hook);
+    public static FailoverServiceSpec MariaDb(LocalServers s, WebhookSink? hook = null)
+    {
+        var spec = Build(s, FailoverEngine.MySql, "mariadb", "my", "vault",
+            [("my1", LocalServers.My1, "127.0.2.1"), ("my2", LocalServers.My2, "127.0.2.2")], hook);
+        // The account infra/scripts/servers.sh gives the replica (same password as every test server).
+        spec.ReplicationUser = "repl";
+        spec.ReplicationPassword = new SecretReference { File = s.PasswordFile };
+        return spec;
+    }
 
     public static FailoverServiceSpec Redis(LocalServers s, WebhookSink? hook = null) => Build(s, FailoverEngine.Redis, "redis", "redis", null,
         [("rd1", LocalServers.Rd1, "127.0.3.1"), ("rd2", LocalServers.Rd2, "127.0.3.2"), ("rd3", LocalServers.Rd3, "127.0.3.3")], hook);

@@ -65,13 +65,43 @@ public sealed class MySqlEngine : IReplicationEngine
 
     public async Task<bool> RepointAsync(ServerEndpoint replica, ServerEndpoint primary, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Keeps the replica's replication user and password; slave_pos continues from the GTIDs it applied.
         await using var connection = await OpenAsync(replica, timeout, cancellationToken);
-        await using var command = new MySqlCommand(
-            $"STOP SLAVE; CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = {primary.Port.ToString(CultureInfo.InvariantCulture)}, MASTER_USE_GTID = slave_pos; START SLAVE;",
-            connection);
-        command.Parameters.AddWithValue("@host", primary.Host);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        bool wasReplica;
+        await using (var status = new MySqlCommand("SHOW SLAVE STATUS", connection))
+        await using (var reader = await status.ExecuteReaderAsync(cancellationToken))
+        {
+            wasReplica = await reader.ReadAsync(cancellationToken) && !string.IsNullOrEmpty(reader["Master_User"] as string);
+        }
+
+        var port = primary.Port.ToString(CultureInfo.InvariantCulture);
+        MySqlCommand command;
+        if (wasReplica)
+        {
+            // Keeps the replica's replication user and password; slave_pos continues from the GTIDs it applied.
+            command = new MySqlCommand($"STOP SLAVE; CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = {port}, MASTER_USE_GTID = slave_pos; START SLAVE;", connection);
+        }
+        else
+        {
+            // A demoted primary: it has no replication account, and its position is what it wrote itself (current_pos).
+            if (string.IsNullOrEmpty(replica.ReplicationUser))
+            {
+                throw new InvalidOperationException(
+                    $"{replica.Name} has never been a replica: set ReplicationUser and ReplicationPassword of the service so it can follow {primary.Name}");
+            }
+
+            command = new MySqlCommand(
+                $"STOP SLAVE; CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = {port}, MASTER_USER = @user, MASTER_PASSWORD = @password, MASTER_USE_GTID = current_pos; START SLAVE;",
+                connection);
+            command.Parameters.AddWithValue("@user", replica.ReplicationUser);
+            command.Parameters.AddWithValue("@password", replica.ReplicationPassword ?? "");
+        }
+
+        await using (command)
+        {
+            command.Parameters.AddWithValue("@host", primary.Host);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         return true;
     }
 

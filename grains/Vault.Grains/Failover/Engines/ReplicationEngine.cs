@@ -11,6 +11,11 @@ public sealed class FailoverStepException(string message, Exception? inner = nul
 /// <summary>How to reach one server: address and credentials (secrets already read).</summary>
 public sealed record ServerEndpoint(string Name, string Host, int Port, string? User, string? Password)
 {
+    /// <summary>The account replicas use to connect to a primary (MySQL/MariaDB; null when not configured).</summary>
+    public string? ReplicationUser { get; init; }
+
+    public string? ReplicationPassword { get; init; }
+
     public override string ToString() => $"{Name} ({Host}:{Port})";
 }
 
@@ -71,5 +76,9 @@ public static class Secrets
 
     public static ServerEndpoint EndpointOf(FailoverServiceSpec spec, FailoverNodeSpec node) =>
         new(FailoverSpecValidator.NameOf(node), node.Host, node.Port, node.User ?? spec.User,
-            Read(node.Password ?? spec.Password, $"password of {FailoverSpecValidator.NameOf(node)}"));
+            Read(node.Password ?? spec.Password, $"password of {FailoverSpecValidator.NameOf(node)}"))
+        {
+            ReplicationUser = spec.ReplicationUser,
+            ReplicationPassword = spec.ReplicationUser is null ? null : Read(spec.ReplicationPassword, "replication password"),
+        };
 }
