@@ -15,7 +15,7 @@
 //               to the trash. Packs written after the capture belong to running backups: left alone.
 //   finishing   condemned entries are dropped; trash older than the delay is deleted.
 //
-// Why nothing live is deleted: see docs/operations.md ("Garbage collection: why it is safe").
+// Why nothing live is deleted: docs/operations.md, "Garbage collection" → "Why it never deletes live data".
 // Memory: one tree and a stack of subtree ids while walking, a batch of at most MarkBatch ids,
 // one pack's entries at a time while sweeping, plus the set of pack ids already judged this run
 // (32 bytes per pack: 20 MB at 10 TB of 16 MiB packs) and one pack being rewritten.
