@@ -274,9 +274,10 @@ public sealed partial class GcJob(
         await Retention.ReportGcAsync(_run);
         var held = new bool[batch.Length];
         long bytes = 0;
-        foreach (var holder in Nodes())
+        // Every holder at once: the window in which one node's repair could copy a pack back to a
+        // node that already trashed it stays as short as one call.
+        foreach (var sizes in await Task.WhenAll(Nodes().Select(holder => grains.GetGrain<IPeerGrain>(holder).TrashPacksAsync(batch))))
         {
-            var sizes = await grains.GetGrain<IPeerGrain>(holder).TrashPacksAsync(batch);
             for (var i = 0; i < sizes.Length; i++)
             {
                 if (sizes[i] >= 0)
