@@ -1,6 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Vault.Grains.Hosting;
 using Vault.Grains.Node;
+using Vault.Grains.Restore;
 using Vault.Peers;
 using Vault.Storage;
 
@@ -14,6 +16,7 @@ public class VaultClusterFixture : IAsyncLifetime
 {
     public static readonly ChunkerOptions SmallChunks = new(16 * 1024, 64 * 1024, 256 * 1024);
     public const int SmallPacks = 1024 * 1024;
+    public static readonly RestoreLimits SmallRestoreBatches = new() { BatchChunks = 64 };
 
     public string Root { get; } = TestDirs.Create("cluster");
 
@@ -49,6 +52,8 @@ public class VaultClusterFixture : IAsyncLifetime
             var node = new VaultNode(options.SiloName, dataDir, repository, workers: 2);
             NodeId = options.SiloName;
             Node = node;
+            // Restore batches of 64 chunks (4 MiB of these small chunks): a tree of a few tens of MiB spans several.
+            silo.Services.AddSingleton(SmallRestoreBatches);
             Configure(silo);
             silo.AddVaultGrains(node, Path.Combine(dataDir, "grains"));
             silo.UseFileReminderService(ReminderFile = Path.Combine(dataDir, "grains", "reminders.json"));

@@ -30,6 +30,7 @@ public static class VaultGrainsExtensions
         services.AddSingleton(node);
         services.AddSingleton(replication);
         services.TryAddSingleton(new RetentionSettings());
+        services.TryAddSingleton(RestoreLimits.Default);
         services.AddSingleton<ClusterView>();
         services.AddSingleton<PackReplicator>();
         if (replication.Clustered)

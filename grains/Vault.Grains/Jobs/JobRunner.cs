@@ -28,6 +28,7 @@ public sealed class JobRunner(
     PackReplicator replicator,
     ClusterView view,
     Retention.RetentionSettings retention,
+    RestoreLimits restoreLimits,
     ILoggerFactory loggers)
 {
     private const int KeepFinished = 200;
@@ -46,7 +47,7 @@ public sealed class JobRunner(
     public JobRecord StartRestore(RestoreRequest request, SnapshotInfo snapshot)
     {
         var record = new JobRecord(JobKind.Restore, node.NodeId) { Snapshot = snapshot.Id };
-        var job = new RestoreJob(node, index, trees, packs, record, request, snapshot, loggers.CreateLogger<RestoreJob>());
+        var job = new RestoreJob(node, index, trees, packs, record, request, snapshot, loggers.CreateLogger<RestoreJob>(), restoreLimits);
         return Start(record, job.RunAsync);
     }
 

@@ -26,10 +26,11 @@ public sealed class RestoreJob(
     JobRecord record,
     RestoreRequest request,
     SnapshotInfo snapshot,
-    ILogger logger)
+    ILogger logger,
+    RestoreLimits? limits = null)
 {
-    private const long BatchBytes = 256L * 1024 * 1024;
-    private const int BatchChunks = 65536;
+    private readonly long _batchBytes = (limits ?? RestoreLimits.Default).BatchBytes;
+    private readonly int _batchChunks = (limits ?? RestoreLimits.Default).BatchChunks;
     private readonly bool _root = Native.IsRoot;
     private string _target = "";
     private IReadOnlyList<string> _includes = [];
@@ -40,7 +41,8 @@ public sealed class RestoreJob(
     private readonly ConcurrentDictionary<string, byte> _incomplete = new(StringComparer.Ordinal);
 
     // The walker fills batches; one writer drains them in order, so walking the next part of the
-    // snapshot overlaps writing the previous one.
+    // snapshot overlaps writing the previous one. Both are stages of one StageGroup: whichever
+    // fails first cancels the other, also while it waits on this channel.
     private readonly Channel<Batch> _batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
 
     public static string NormalizeTarget(string target)
@@ -69,35 +71,31 @@ public sealed class RestoreJob(
         }
 
         Directory.CreateDirectory(_target);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var writer = Task.Run(() => WriteBatchesAsync(stop.Token), stop.Token);
-        try
+        using var stages = new StageGroup(ct);
+        stages.Start(WriteBatchesAsync);
+        stages.Start(async token =>
         {
             try
             {
-                await RestoreDirectoryAsync(snapshot.Root, "/", _target, null, stop.Token);
-                await FlushAsync(stop.Token);
+                await RestoreDirectoryAsync(snapshot.Root, "/", _target, null, token);
+                await FlushAsync(token);
             }
             finally
             {
                 _batches.Writer.TryComplete();
             }
-
-            await writer;
+        });
+        try
+        {
+            // Returns once both stages have stopped (nothing writes into the target any more) and
+            // throws the first failure: the cause, not the cancellation it set off in the other stage.
+            await stages.WaitAsync();
         }
         catch
         {
-            await stop.CancelAsync();
-            await Task.WhenAny(writer);
             foreach (var path in _incomplete.Keys)
             {
                 File.Delete(path);
-            }
-
-            // A failure of the writer is the one to report, not the walker's cancellation.
-            if (writer.IsFaulted)
-            {
-                await writer;
             }
 
             throw;
@@ -208,7 +206,7 @@ public sealed class RestoreJob(
 
         foreach (var id in n.Content)
         {
-            if (_batch.Chunks.Count >= BatchChunks || _batch.Bytes >= BatchBytes)
+            if (_batch.Chunks.Count >= _batchChunks || _batch.Bytes >= _batchBytes)
             {
                 await FlushAsync(ct);
             }
@@ -272,7 +270,7 @@ public sealed class RestoreJob(
         var byPack = placed.GroupBy(c => locations[c.Id].Pack).ToArray();
         await Parallel.ForEachAsync(byPack, new ParallelOptions { MaxDegreeOfParallelism = node.Workers, CancellationToken = ct }, async (group, token) =>
         {
-            using var lease = await packs.ReadPackAsync(group.Key, token);
+            using var lease = await ReadPackAsync(group.Key, group.First(), token);
             var view = lease.View;
             foreach (var chunk in group.GroupBy(c => c.Id))
             {
@@ -300,6 +298,19 @@ public sealed class RestoreJob(
                 }
             }
         });
+    }
+
+    /// <summary>Reads a whole pack (hash verified); a damaged one fails naming the pack and a chunk and file that need it.</summary>
+    private async Task<PackLease> ReadPackAsync(PackId pack, (FileTarget File, long Offset, ChunkId Id) first, CancellationToken ct)
+    {
+        try
+        {
+            return await packs.ReadPackAsync(pack, ct);
+        }
+        catch (CorruptDataException e)
+        {
+            throw new CorruptDataException($"chunk {first.Id} of {first.File.Path} cannot be read: {e.Message}", e.Pack ?? pack, e.Chunk ?? first.Id, e);
+        }
     }
 
     private void ApplyMetadata(string path, TreeNode n, bool symlink)
