@@ -31,6 +31,14 @@ public static class ExitCodes
           130  cancelled (Ctrl-C); a running job is cancelled on the server too
         """;
 
+    /// <summary>
+    /// The exit code for a job that did not succeed: from its typed failure's status, the same table
+    /// as a failed call (corruption 6, not found 5, cancelled 130, the rest 1).
+    /// </summary>
+    public static int FromJob(Vault.V1.Job job) => job.Failure is { } failure
+        ? FromStatus((StatusCode)failure.Status)
+        : job.State == Vault.V1.JobState.Cancelled ? Cancelled : Error;
+
     /// <summary>The exit code for a failed gateway call.</summary>
     public static int FromStatus(StatusCode status) => status switch
     {

@@ -21,26 +21,57 @@ public static class GatewayErrors
             exception = aggregate.InnerExceptions[0];
         }
 
-        return exception switch
+        if (exception is RpcException rpc)
         {
-            RpcException rpc => (rpc.Status, false),
-            SnapshotNotFoundException or JobNotFoundException or NotFoundException or FailoverServiceNotFoundException
-                => (new Status(StatusCode.NotFound, exception.Message), false),
-            StreamTruncatedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
-            IndexRestartedException or Vault.Retention.LeaseExpiredException or Vault.Retention.GcRunSupersededException
-                => (new Status(StatusCode.Aborted, exception.Message), false),
-            AmbiguousSnapshotException or InvalidRequestException or InvalidTreeException or InvalidConfigurationException
-                => (new Status(StatusCode.InvalidArgument, exception.Message), false),
-            FormatException
-                => (new Status(StatusCode.InvalidArgument, exception.Message), false),
-            CorruptDataException or DataCorruptionException => (new Status(StatusCode.DataLoss, exception.Message), false),
-            WrongPasswordException or FailoverRefusedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
-            ReplicationException => (new Status(StatusCode.Unavailable, exception.Message), false),
-            OperationCanceledException => (new Status(StatusCode.Cancelled, "the operation was cancelled"), false),
-            VaultException or StorageException => (new Status(StatusCode.Internal, exception.Message), true),
-            _ => (new Status(StatusCode.Internal, InternalMessage), true),
-        };
+            return (rpc.Status, false);
+        }
+
+        if (exception is OperationCanceledException)
+        {
+            return (new Status(StatusCode.Cancelled, "the operation was cancelled"), false);
+        }
+
+        var (code, isPublic) = ErrorTable.Classify(exception);
+        return isPublic
+            ? (new Status(ToStatusCode(code), exception.Message), code == ErrorCode.Internal)
+            : (new Status(StatusCode.Internal, InternalMessage), true);
     }
+
+    /// <summary>The gRPC status code of an <see cref="ErrorCode"/> (and so, through the CLI's table, its exit code).</summary>
+    public static StatusCode ToStatusCode(ErrorCode code) => code switch
+    {
+        ErrorCode.InvalidRequest => StatusCode.InvalidArgument,
+        ErrorCode.NotFound => StatusCode.NotFound,
+        ErrorCode.Corruption => StatusCode.DataLoss,
+        ErrorCode.WrongPassword or ErrorCode.Refused => StatusCode.FailedPrecondition,
+        ErrorCode.Conflict or ErrorCode.Interrupted => StatusCode.Aborted,
+        ErrorCode.Unavailable => StatusCode.Unavailable,
+        ErrorCode.Cancelled => StatusCode.Cancelled,
+        _ => StatusCode.Internal,
+    };
+
+    /// <summary>
+    /// The RFC 7807 <c>type</c> of a REST error: <c>urn:vault:error:</c> and the name of the
+    /// <see cref="ErrorCode"/> behind the status (the codes that share a status share its first name:
+    /// FAILED_PRECONDITION is "refused", ABORTED "conflict"); statuses of the gateway's own checks
+    /// (authentication, limits, time-outs) are named after the gRPC status.
+    /// </summary>
+    public static string ProblemType(StatusCode code) => "urn:vault:error:" + code switch
+    {
+        StatusCode.InvalidArgument => ErrorTable.Name(ErrorCode.InvalidRequest),
+        StatusCode.NotFound => ErrorTable.Name(ErrorCode.NotFound),
+        StatusCode.DataLoss => ErrorTable.Name(ErrorCode.Corruption),
+        StatusCode.FailedPrecondition => ErrorTable.Name(ErrorCode.Refused),
+        StatusCode.Aborted => ErrorTable.Name(ErrorCode.Conflict),
+        StatusCode.Unavailable => ErrorTable.Name(ErrorCode.Unavailable),
+        StatusCode.Cancelled => ErrorTable.Name(ErrorCode.Cancelled),
+        StatusCode.Unauthenticated => "unauthenticated",
+        StatusCode.PermissionDenied => "permission-denied",
+        StatusCode.ResourceExhausted => "resource-exhausted",
+        StatusCode.DeadlineExceeded => "deadline-exceeded",
+        StatusCode.Unimplemented => "unimplemented",
+        _ => ErrorTable.Name(ErrorCode.Internal),
+    };
 
     /// <summary>The HTTP status of a REST error with this gRPC status (the same table as JSON transcoding's).</summary>
     public static int ToHttpStatus(StatusCode code) => code switch

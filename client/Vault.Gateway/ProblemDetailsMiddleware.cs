@@ -61,13 +61,14 @@ public sealed class ProblemDetailsMiddleware(RequestDelegate next, IOptions<Gate
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.ContentLength = null;
+        var grpc = code ?? GatewayErrors.FromHttpStatus(status);
         var problem = new Dictionary<string, object>
         {
-            ["type"] = "about:blank",
+            ["type"] = GatewayErrors.ProblemType(grpc),
             ["title"] = GatewayErrors.Title(status),
             ["status"] = status,
             ["detail"] = detail,
-            ["code"] = (code ?? GatewayErrors.FromHttpStatus(status)).ToString(),
+            ["code"] = grpc.ToString(),
         };
         await response.WriteAsync(JsonSerializer.Serialize(problem));
     }

@@ -31,8 +31,20 @@ public static class ProtoMapper
         }
 
         message.Warnings.AddRange(job.Warnings);
+        if (job.Failure is { } failure)
+        {
+            message.Failure = ToProto(failure);
+        }
+
         return message;
     }
+
+    public static V1.JobFailure ToProto(JobFailure failure) => new()
+    {
+        Code = ErrorTable.Name(failure.Code),
+        Message = failure.Message,
+        Status = (int)GatewayErrors.ToStatusCode(failure.Code),
+    };
 
     public static JobInfo FromProto(V1.Job job) => new(
         ParseJobId(job.Id),
@@ -44,7 +56,8 @@ public static class ProtoMapper
         FromProto(job.Progress ?? new V1.JobProgress()),
         job.Snapshot.Length == 0 ? null : ParseSnapshotId(job.Snapshot),
         job.Error.Length == 0 ? null : job.Error,
-        [.. job.Warnings]);
+        [.. job.Warnings],
+        job.Failure is { } failure ? new JobFailure(ErrorTable.FromName(failure.Code), failure.Message) : null);
 
     public static V1.JobProgress ToProto(JobProgress progress) => new()
     {

@@ -210,9 +210,10 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
 
         var message = requestStream.Current;
         var name = message.Name;
-        if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.Contains('/') || name.Contains('\0') || name.Length > 255)
+        string why = "it is blank";
+        if (string.IsNullOrWhiteSpace(name) || !Vault.Storage.NodeNames.IsValid(name, out why))
         {
-            throw Invalid($"name '{AccessInterceptor.Shorten(name, 80)}' must be a file name: 1-255 characters, no '/', not '.' or '..' (the first message carries it)");
+            throw Invalid($"name '{AccessInterceptor.Shorten(name, 80)}' must be a file name: 1-{Vault.Storage.NodeNames.MaxNameBytes} bytes in UTF-8, no '/', not '.' or '..' ({why}; the first message carries it)");
         }
 
         if (message.Tags.Any(string.IsNullOrWhiteSpace))

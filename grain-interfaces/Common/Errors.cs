@@ -53,3 +53,15 @@ public sealed class StreamTruncatedException(string message) : VaultException(me
 /// <summary>A pack could not be stored on its write quorum, or read from any node that should hold it.</summary>
 [GenerateSerializer, Alias("vault.replication")]
 public sealed class ReplicationException(string message) : VaultException(message);
+
+/// <summary>The password or key file does not open the repository (the serializable form of the storage layer's WrongPasswordException).</summary>
+[GenerateSerializer, Alias("vault.password-rejected")]
+public sealed class PasswordRejectedException(string message) : VaultException(message);
+
+/// <summary>A node that a call needed has left the cluster (or is not reachable) and no other node could answer instead.</summary>
+[GenerateSerializer, Alias("vault.node-unavailable")]
+public sealed class NodeUnavailableException(string message) : VaultException(message);
+
+/// <summary>The node stopped while the job ran; the job did not finish and committed nothing.</summary>
+[GenerateSerializer, Alias("vault.job-interrupted")]
+public sealed class JobInterruptedException(string message) : VaultException(message);

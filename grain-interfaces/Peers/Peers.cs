@@ -62,7 +62,9 @@ public sealed record JobInfo(
     SnapshotId? Snapshot,
     string? Error,
     /// <summary>The first warnings (unreadable files, files changed while read); <see cref="JobProgress.Errors"/> counts all.</summary>
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    /// <summary>Why the job failed or was cancelled (its code decides the client's status and exit code); null while running or after success.</summary>
+    JobFailure? Failure = null);
 
 [GenerateSerializer, Immutable, Alias("vault.peer-info")]
 public sealed record PeerInfo(

@@ -55,7 +55,8 @@ public sealed class RestoreFailFastTests(VaultClusterFixture cluster) : IDisposa
         Assert.Equal(JobState.Failed, restore.State);
         Assert.Contains($"pack {victim}", restore.Error);
         Assert.Contains("chunk ", restore.Error);
-        // TYPED
+        Assert.Equal(ErrorCode.Corruption, restore.Failure?.Code);
+        Assert.Equal(restore.Error, restore.Failure?.Message);
         Assert.True(restore.Progress.BytesDone < Files * (long)FileSize, "the restore went on after the damaged pack");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the failed restore took {clock.Elapsed}");
 

@@ -185,6 +185,9 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
 
     public string? FailWith { get; set; }
 
+    /// <summary>The code of the failure a job ends with when <see cref="FailWith"/> is set.</summary>
+    public ErrorCode FailCode { get; set; } = ErrorCode.Internal;
+
     public List<BackupRequest> Backups { get; } = [];
 
     /// <summary>GetJobAsync calls so far: a client watching a job polls it.</summary>
@@ -363,7 +366,9 @@ public sealed class FakePeer(string node, FakeCatalog catalog) : IPeerGrain
         var finished = DateTimeOffset.UtcNow;
         if (FailWith is { } failure)
         {
-            return job with { State = JobState.Failed, Finished = finished, Error = failure };
+            return FailCode == ErrorCode.Cancelled
+                ? job with { State = JobState.Cancelled, Finished = finished, Error = failure, Failure = new JobFailure(ErrorCode.Cancelled, failure) }
+                : job with { State = JobState.Failed, Finished = finished, Error = failure, Failure = new JobFailure(FailCode, failure) };
         }
 
         if (job.Kind == JobKind.Check)

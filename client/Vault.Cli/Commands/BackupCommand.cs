@@ -35,6 +35,12 @@ public static class BackupCommand
                 }
 
                 var fileName = parse.GetValue(name) is { Length: > 0 } n ? n : throw new UsageException("--stdin needs --name NAME (the file name inside the snapshot)");
+                if (System.Text.Encoding.UTF8.GetByteCount(fileName) is var bytes and > MaxNameBytes)
+                {
+                    // Refused before standard input is read: the format allows 255 bytes per name.
+                    throw new UsageException($"--name is {bytes} bytes in UTF-8; a name inside a snapshot has at most {MaxNameBytes}");
+                }
+
                 return await StreamAsync(context, fileName, parse.GetValue(tags) ?? [], parse.GetValue(node) ?? "", cancellationToken);
             }
 
@@ -86,6 +92,9 @@ public static class BackupCommand
         }
     }
 
+    /// <summary>The longest name inside a snapshot, in UTF-8 bytes (the tree format's limit; the server checks it too).</summary>
+    public const int MaxNameBytes = 255;
+
     private static async Task<int> RunAsync(CommandContext context, StartBackupRequest request, CancellationToken cancellationToken)
     {
         var started = await context.Client.StartBackupAsync(request, cancellationToken);
@@ -96,7 +105,7 @@ public static class BackupCommand
         {
             var reason = job.State == JobState.Cancelled ? "the backup job was cancelled" : $"backup failed: {NonEmpty(job.Error, "unknown error")}";
             await context.Error.WriteLineAsync($"vault: error: {reason}");
-            return ExitCodes.Error;
+            return job.State == JobState.Succeeded ? ExitCodes.Error : ExitCodes.FromJob(job);
         }
 
         var snapshot = await context.Client.GetSnapshotAsync(job.Snapshot, cancellationToken);

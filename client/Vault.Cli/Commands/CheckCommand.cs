@@ -88,13 +88,13 @@ public static class CheckCommand
         if (job.State == JobState.Cancelled)
         {
             await context.Error.WriteLineAsync("vault: error: the check job was cancelled");
-            return ExitCodes.Error;
+            return ExitCodes.FromJob(job);
         }
 
         if (job.State != JobState.Succeeded && problems == 0)
         {
             await context.Error.WriteLineAsync($"vault: error: check failed: {(job.Error.Length == 0 ? "unknown error" : job.Error)}");
-            return ExitCodes.Error;
+            return ExitCodes.FromJob(job);
         }
 
         var duration = JobWatcher.Elapsed(job);

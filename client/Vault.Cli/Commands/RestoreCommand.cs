@@ -56,7 +56,7 @@ public static class RestoreCommand
         {
             var reason = job.State == JobState.Cancelled ? "the restore job was cancelled" : $"restore failed: {(job.Error.Length == 0 ? "unknown error" : job.Error)}";
             await context.Error.WriteLineAsync($"vault: error: {reason}");
-            return ExitCodes.Error;
+            return ExitCodes.FromJob(job);
         }
 
         var progress = job.Progress ?? new JobProgress();

@@ -355,7 +355,9 @@ public sealed class BackupJob(
                 }
                 catch (Exception e)
                 {
+                    // Stop every stage (the walker may be waiting on the full file channel): the job ends with this cause.
                     work.Done.TrySetException(e);
+                    _pipeline.Fail(e);
                     throw;
                 }
             }

@@ -57,6 +57,26 @@ public sealed class BlobPipeline : IAsyncDisposable
     public Exception? Failure { get; private set; }
 
     /// <summary>
+    /// Stops every stage because <paramref name="e"/> happened in one of them or in a stage that feeds
+    /// them (a file reader): recorded as the cause unless it is a cancellation.
+    /// </summary>
+    public void Fail(Exception e)
+    {
+        if (e is not OperationCanceledException)
+        {
+            Failure ??= e;
+        }
+
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>
     /// For each id: true when it is new to the repository and now claimed by this pipeline (the
     /// caller must submit it); false when it is stored already or claimed by an earlier call.
     /// </summary>
@@ -191,9 +211,9 @@ public sealed class BlobPipeline : IAsyncDisposable
                 await _compressed.Writer.WriteAsync(new CompressedBlob(blob.Id, blob.Kind, r.Mode, output, r.Length, blob.Length), _cts.Token);
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            await _cts.CancelAsync();
+            Fail(e);
             throw;
         }
     }
@@ -241,7 +261,7 @@ public sealed class BlobPipeline : IAsyncDisposable
         catch (Exception e)
         {
             _sealed.Writer.TryComplete(e);
-            await _cts.CancelAsync();
+            Fail(e);
             throw;
         }
         finally

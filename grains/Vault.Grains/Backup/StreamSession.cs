@@ -127,7 +127,7 @@ public sealed class StreamSession : IAsyncDisposable
         {
             if (Record.State == JobState.Running)
             {
-                Record.Fail(e.Message);
+                Record.Fail(JobFailures.From(e, Record));
             }
 
             throw;
@@ -139,12 +139,12 @@ public sealed class StreamSession : IAsyncDisposable
     }
 
     /// <summary>Stops the session without committing; the job is marked failed with <paramref name="reason"/>.</summary>
-    public void Abort(string reason)
+    public void Abort(string reason, ErrorCode code = ErrorCode.Refused)
     {
         _finished = true;
         if (Record.State == JobState.Running)
         {
-            Record.Fail(reason);
+            Record.Fail(new JobFailure(code, reason));
         }
 
         Record.Cancellation.Cancel();

@@ -20,9 +20,6 @@ public sealed class StorageErrorFilter : IIncomingGrainCallFilter
         }
     }
 
-    public static VaultException Translate(StorageException e) => e switch
-    {
-        CorruptDataException or InvalidTreeException => new DataCorruptionException(e.Message),
-        _ => new InvalidRequestException(e.Message),
-    };
+    /// <summary>The serializable error with the same code in <see cref="ErrorTable"/> (wrong password included).</summary>
+    public static VaultException Translate(StorageException e) => ErrorTable.ToVaultException(e);
 }

@@ -29,7 +29,10 @@ public sealed class JobRecord(JobKind kind, string node)
 
     public JobState State { get; private set; } = JobState.Running;
 
-    public string? Error { get; private set; }
+    public string? Error => Failure?.Message;
+
+    /// <summary>Why the job failed or was cancelled; null while it runs or after success.</summary>
+    public JobFailure? Failure { get; private set; }
 
     public SnapshotId? Snapshot { get; set; }
 
@@ -116,9 +119,9 @@ public sealed class JobRecord(JobKind kind, string node)
 
     public void Succeed() => Finish(JobState.Succeeded, null);
 
-    public void Fail(string error) => Finish(JobState.Failed, error);
+    public void Fail(JobFailure failure) => Finish(JobState.Failed, failure);
 
-    public void Cancel() => Finish(JobState.Cancelled, "cancelled");
+    public void Cancel() => Finish(JobState.Cancelled, new JobFailure(ErrorCode.Cancelled, "cancelled"));
 
     public JobProgress Progress() => new(
         Interlocked.Read(ref _filesDone),
@@ -133,11 +136,11 @@ public sealed class JobRecord(JobKind kind, string node)
         Interlocked.Read(ref _errors),
         _totalsKnown);
 
-    public JobInfo ToInfo() => new(Id, Kind, State, Node, Started, Finished, Progress(), Snapshot, Error, _warnings.ToArray());
+    public JobInfo ToInfo() => new(Id, Kind, State, Node, Started, Finished, Progress(), Snapshot, Error, _warnings.ToArray(), Failure);
 
-    private void Finish(JobState state, string? error)
+    private void Finish(JobState state, JobFailure? failure)
     {
-        Error = error;
+        Failure = failure;
         Finished = DateTimeOffset.UtcNow;
         State = state;
     }

@@ -99,17 +99,9 @@ public sealed class JobRunner(
             {
                 record.Cancel();
             }
-            catch (Exception e) when (e is VaultException or StorageException)
-            {
-                _logger.JobFailed(record.Kind, record.Id, e.Message);
-                VaultMetrics.Error(VaultMetrics.ErrorType(e), record.Node);
-                record.Fail(e.Message);
-            }
             catch (Exception e)
             {
-                _logger.JobCrashed(e, record.Kind, record.Id);
-                VaultMetrics.Error("unexpected", record.Node);
-                record.Fail($"{e.GetType().Name}: {e.Message}");
+                record.Fail(Failed(record, e));
             }
             finally
             {
@@ -118,6 +110,27 @@ public sealed class JobRunner(
             }
         }, CancellationToken.None);
         return record;
+    }
+
+    /// <summary>
+    /// The typed failure of a job that threw <paramref name="e"/>, logged. Vault's own errors keep their
+    /// message; an unexpected one is logged with its stack and reported only by where to look.
+    /// </summary>
+    public JobFailure Failed(JobRecord record, Exception e)
+    {
+        var failure = JobFailures.From(e, record);
+        if (failure.Code == ErrorCode.Internal)
+        {
+            _logger.JobCrashed(e, record.Kind, record.Id);
+            VaultMetrics.Error("unexpected", record.Node);
+        }
+        else
+        {
+            _logger.JobFailed(record.Kind, record.Id, e.Message);
+            VaultMetrics.Error(VaultMetrics.ErrorType(e), record.Node);
+        }
+
+        return failure;
     }
 
     private void Trim()

@@ -158,9 +158,10 @@ public sealed partial class PeerGrain(VaultNode node, JobRunner jobs, TreeStore 
 
     public async Task<JobInfo> BeginStreamAsync(StreamBackupRequest request)
     {
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name is "." or ".." || request.Name.Contains('/') || request.Name.Contains('\0') || request.Name.Length > 255)
+        string why = "it is blank";
+        if (string.IsNullOrWhiteSpace(request.Name) || !NodeNames.IsValid(request.Name, out why))
         {
-            throw new InvalidRequestException($"stream name '{request.Name}' must be a file name: 1-255 characters, no '/', not '.' or '..'");
+            throw new InvalidRequestException($"stream name '{request.Name}' must be a file name: 1-{NodeNames.MaxNameBytes} bytes in UTF-8, no '/', not '.' or '..' ({why})");
         }
 
         return (await streams.BeginAsync(request)).ToInfo();
