@@ -23,7 +23,7 @@ public static class ExitCodes
           1    error: the server refused or failed the request
           2    usage error: bad arguments
           3    backup saved but incomplete (some files could not be read)
-          4    the gateway cannot be reached
+          4    the gateway cannot be reached, or a node or the write quorum is unavailable
           5    not found (snapshot or job)
           6    data corruption detected
           7    not authenticated (missing, unknown or revoked token) or permission denied (role too low)
