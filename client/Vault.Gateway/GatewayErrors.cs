@@ -34,7 +34,9 @@ public static class GatewayErrors
         var (code, isPublic) = ErrorTable.Classify(exception);
         return isPublic
             ? (new Status(ToStatusCode(code), exception.Message), code == ErrorCode.Internal)
-            : (new Status(StatusCode.Internal, InternalMessage), true);
+            : code == ErrorCode.Internal
+                ? (new Status(StatusCode.Internal, InternalMessage), true)
+                : (new Status(ToStatusCode(code), ErrorTable.GenericMessage(code)), true);
     }
 
     /// <summary>The gRPC status code of an <see cref="ErrorCode"/> (and so, through the CLI's table, its exit code).</summary>

@@ -33,10 +33,20 @@ public static class ErrorTable
             ReplicationException or NodeUnavailableException => (ErrorCode.Unavailable, true),
             JobInterruptedException => (ErrorCode.Interrupted, true),
             OperationCanceledException => (ErrorCode.Cancelled, true),
+            // A silo that is gone (killed, crashed, cut off): Orleans' own messages name internals.
+            Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
+                or Orleans.Runtime.Messaging.ConnectionFailedException => (ErrorCode.Unavailable, false),
             VaultException or StorageException => (ErrorCode.Internal, true),
             _ => (ErrorCode.Internal, false),
         };
     }
+
+    /// <summary>What a client is told of an error whose own message is not public but whose code is known.</summary>
+    public static string GenericMessage(ErrorCode code) => code switch
+    {
+        ErrorCode.Unavailable => "a node of the cluster is unavailable (it left or is restarting); try again once membership has settled",
+        _ => "internal error; see the server log",
+    };
 
     /// <summary>The short name of a code as clients see it (REST problem type, CLI JSON): "corruption", "not-found"...</summary>
     public static string Name(ErrorCode code) => code switch

@@ -51,6 +51,7 @@ public static class VaultGrainsExtensions
         services.AddSingleton<FileReader>();
         services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
         silo.AddIncomingGrainCallFilter<StorageErrorFilter>();
+        silo.AddOutgoingGrainCallFilter<DepartedSiloRetryFilter>();
         if (stateDir is not null)
         {
             services.AddKeyedSingleton<IGrainStorage>(VaultStorage.State, (sp, _) =>

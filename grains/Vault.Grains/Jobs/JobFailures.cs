@@ -20,7 +20,9 @@ public static class JobFailures
 
         return isPublic
             ? new JobFailure(code, e.Message)
-            : new JobFailure(ErrorCode.Internal, InternalMessage(record));
+            : code == ErrorCode.Internal
+                ? new JobFailure(ErrorCode.Internal, InternalMessage(record))
+                : new JobFailure(code, $"{ErrorTable.GenericMessage(code)} (see the log of node '{record.Node}', job {record.Id})");
     }
 
     public static string InternalMessage(JobRecord record) => $"internal error (see the log of node '{record.Node}', job {record.Id})";

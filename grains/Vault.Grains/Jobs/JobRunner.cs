@@ -119,7 +119,7 @@ public sealed class JobRunner(
     public JobFailure Failed(JobRecord record, Exception e)
     {
         var failure = JobFailures.From(e, record);
-        if (failure.Code == ErrorCode.Internal)
+        if (!ErrorTable.Classify(e).MessageIsPublic)
         {
             _logger.JobCrashed(e, record.Kind, record.Id);
             VaultMetrics.Error("unexpected", record.Node);
