@@ -47,6 +47,7 @@ public static class VaultGrainsExtensions
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JobRunner>());
         services.AddSingleton<StreamSessions>();
         services.AddSingleton<FileReader>();
         services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();

@@ -140,6 +140,11 @@ public sealed class JobRecord(JobKind kind, string node)
 
     private void Finish(JobState state, JobFailure? failure)
     {
+        if (State != JobState.Running)
+        {
+            return;
+        }
+
         Failure = failure;
         Finished = DateTimeOffset.UtcNow;
         State = state;

@@ -17,7 +17,9 @@ namespace Vault.Grains.Jobs;
 
 /// <summary>
 /// Runs this node's long jobs on the thread pool, outside any grain turn, and keeps their
-/// records queryable. Finished records are kept for a while (the newest 200).
+/// records queryable. Finished records are kept for a while (the newest 200). Takes part in the
+/// silo's lifecycle: when the silo stops it accepts no new job, cancels the running ones and
+/// records them as interrupted (a backup commits nothing), before grains are deactivated.
 /// </summary>
 public sealed class JobRunner(
     VaultNode node,
@@ -29,11 +31,15 @@ public sealed class JobRunner(
     ClusterView view,
     Retention.RetentionSettings retention,
     RestoreLimits restoreLimits,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const int KeepFinished = 200;
     private readonly ConcurrentDictionary<JobId, JobRecord> _jobs = new();
     private readonly ILogger _logger = loggers.CreateLogger<JobRunner>();
+    private volatile bool _stopping;
+
+    /// <summary>How long a stopping silo waits for its cancelled jobs to end.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     public int Running => _jobs.Values.Count(j => j.State == JobState.Running);
 
@@ -79,8 +85,45 @@ public sealed class JobRunner(
 
     public void Cancel(JobId id) => Get(id).Cancellation.Cancel();
 
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(JobRunner), ServiceLifecycleStage.Active, _ => Task.CompletedTask, StopAsync);
+
+    /// <summary>
+    /// Stops accepting jobs, cancels the running ones (each ends as interrupted) and waits for them to
+    /// end, at most <see cref="StopGrace"/> or until <paramref name="ct"/>.
+    /// </summary>
+    public async Task StopAsync(CancellationToken ct)
+    {
+        _stopping = true;
+        var running = _jobs.Values.Where(j => j.State == JobState.Running).ToList();
+        foreach (var job in running)
+        {
+            await job.Cancellation.CancelAsync();
+        }
+
+        try
+        {
+            await Task.WhenAll(running.Select(j => j.Completion)).WaitAsync(StopGrace, ct);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            foreach (var job in running.Where(j => j.State == JobState.Running))
+            {
+                job.Fail(new JobFailure(ErrorCode.Interrupted, $"node '{node.NodeId}' stopped while {job.Kind.ToString().ToLowerInvariant()} job {job.Id} ran; the job was cancelled but had not ended {StopGrace.TotalSeconds:F0} s later"));
+            }
+        }
+    }
+
+    private JobFailure Interrupted(JobRecord record) =>
+        new(ErrorCode.Interrupted, $"node '{node.NodeId}' stopped while {record.Kind.ToString().ToLowerInvariant()} job {record.Id} ran; it did not finish and committed nothing");
+
     private JobRecord Start(JobRecord record, Func<CancellationToken, Task> run)
     {
+        if (_stopping)
+        {
+            throw new NodeUnavailableException($"node '{node.NodeId}' is shutting down and accepts no new jobs; use another node or try again once it is back");
+        }
+
         _jobs[record.Id] = record;
         Trim();
         var ct = record.Cancellation.Token;
@@ -97,7 +140,14 @@ public sealed class JobRunner(
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                record.Cancel();
+                if (_stopping)
+                {
+                    record.Fail(Interrupted(record));
+                }
+                else
+                {
+                    record.Cancel();
+                }
             }
             catch (Exception e)
             {
