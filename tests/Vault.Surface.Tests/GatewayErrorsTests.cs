@@ -26,7 +26,6 @@ public sealed class GatewayErrorsTests
         { new ReplicationException("pack 12 is on 1 node; the write quorum is 2"), StatusCode.Unavailable, true },
         { new NodeUnavailableException("node 'b' left the cluster"), StatusCode.Unavailable, true },
         { new JobInterruptedException("the node stopped"), StatusCode.Aborted, true },
-        { new Orleans.Runtime.OrleansMessageRejectionException("Unable to connect to S127.0.0.1:0xdeadbeef"), StatusCode.Unavailable, false },
         { new Orleans.Runtime.SiloUnavailableException("silo S127.0.0.1:0xdeadbeef is dead"), StatusCode.Unavailable, false },
         { new OperationCanceledException(), StatusCode.Cancelled, false },
         { new TaskCanceledException(), StatusCode.Cancelled, false },

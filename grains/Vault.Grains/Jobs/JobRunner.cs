@@ -115,7 +115,7 @@ public sealed class JobRunner(
     }
 
     private JobFailure Interrupted(JobRecord record) =>
-        new(ErrorCode.Interrupted, $"node '{node.NodeId}' stopped while {record.Kind.ToString().ToLowerInvariant()} job {record.Id} ran; it did not finish and committed nothing");
+        new(ErrorCode.Interrupted, $"node '{node.NodeId}' stopped while {record.Kind.ToString().ToLowerInvariant()} job {record.Id} ran; it was cancelled before it finished (a backup commits nothing)");
 
     private JobRecord Start(JobRecord record, Func<CancellationToken, Task> run)
     {
