@@ -45,6 +45,11 @@ public static class VaultGrainsExtensions
         services.AddSingleton(sp => new ChunkIndex(sp.GetRequiredService<IGrainFactory>(), node.Config.IndexPartitionBits));
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();
+        services.TryAddSingleton(IngestSettings.Default);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CommitFaults>();
+        services.AddSingleton<IngestPath>();
+        services.AddHostedService<Snapshots.CommitRecovery>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<StreamSessions>();
         services.AddSingleton<FileReader>();

@@ -28,6 +28,7 @@ public sealed class JobRunner(
     PackReplicator replicator,
     ClusterView view,
     Retention.RetentionSettings retention,
+    IngestPath ingest,
     ILoggerFactory loggers)
 {
     private const int KeepFinished = 200;
@@ -39,7 +40,7 @@ public sealed class JobRunner(
     public JobRecord StartBackup(BackupRequest request, SnapshotInfo? parent)
     {
         var record = new JobRecord(JobKind.Backup, node.NodeId) { Snapshot = SnapshotId.New() };
-        var job = new BackupJob(node, index, trees, grains, record, request, parent, loggers.CreateLogger<BackupJob>(), replicator);
+        var job = new BackupJob(node, ingest, trees, grains, record, request, parent, loggers.CreateLogger<BackupJob>());
         return Start(record, job.RunAsync);
     }
 
