@@ -32,6 +32,8 @@ public static class VaultGrainsExtensions
         services.TryAddSingleton(new RetentionSettings());
         services.AddSingleton<ClusterView>();
         services.AddSingleton<PackReplicator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CondemnedPacks>();
         if (replication.Clustered)
         {
             services.AddSingleton<RepairLoop>();
@@ -46,7 +48,6 @@ public static class VaultGrainsExtensions
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();
         services.TryAddSingleton(IngestSettings.Default);
-        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CommitFaults>();
         services.AddSingleton<IngestPath>();
         services.AddHostedService<Snapshots.CommitRecovery>();
