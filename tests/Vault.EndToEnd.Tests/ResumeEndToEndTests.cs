@@ -10,7 +10,7 @@ namespace Vault.EndToEnd.Tests;
 /// kill, and restores byte-identical. Sized for CI (384 MiB, 64 MiB checkpoints); the 2 GiB
 /// measurement with the default 256 MiB is in docs/benchmarks.md.
 /// </summary>
-public sealed class ResumeEndToEndTests : TempRootTests
+public sealed class ResumeEndToEndTests(Xunit.Abstractions.ITestOutputHelper output) : TempRootTests
 {
     private const long CheckpointBytes = 64L * 1024 * 1024;
     private const int Files = 16;
@@ -66,6 +66,7 @@ public sealed class ResumeEndToEndTests : TempRootTests
         // Work lost: at most one checkpoint interval, plus what was not stored when the silo died
         // (plus pack framing and the trees: well under 1%).
         var bound = CheckpointBytes + (total - storedAtKill) + (total / 100);
+        output.WriteLine($"total {total} B, stored at the kill {storedAtKill} B, stored by the resumed backup {stored} B (bound {bound} B)");
         Assert.True(stored <= bound, $"the resumed backup stored {stored} bytes; at most {bound} expected ({storedAtKill} of {total} stored at the kill)");
         Assert.True(stats.GetProperty("chunksDeduplicated").GetInt64() > 0, retry.Stdout);
 
