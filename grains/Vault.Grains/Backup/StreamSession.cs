@@ -105,7 +105,7 @@ public sealed class StreamSession : IAsyncDisposable
             var nowNs = now.ToUnixTimeMilliseconds() * 1_000_000;
             var file = new TreeNode { Name = _request.Name, Type = NodeType.File, Mode = 0b110_100_000, MTimeNs = nowNs, CTimeNs = nowNs, Size = _total, Content = [.. _ids] };
             var root = await _session.StoreTreeAsync([file]);
-            await FlushAsync();
+            await _session.FlushAsync();
 
             var p = Record.Progress();
             var stats = new SnapshotStats(1, 1, 0, _total, p.BytesNew, p.BytesStored, p.ChunksNew, p.ChunksDeduplicated, 0, _clock.Elapsed.TotalSeconds);
@@ -120,6 +120,17 @@ public sealed class StreamSession : IAsyncDisposable
             _logger.LogInformation("stream backup {Snapshot} of '{Name}' committed: {Bytes} bytes, {New} new, {Stored} stored, {Seconds:F1} s",
                 id, _request.Name, _total, p.BytesNew, p.BytesStored, _clock.Elapsed.TotalSeconds);
             return committed;
+        }
+        catch (OperationCanceledException) when (_session.Failure is { } failure)
+        {
+            // A stage failed while the tree was submitted or the pipeline drained: report the cause.
+            if (Record.State == JobState.Running)
+            {
+                Record.Fail(failure.Message);
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
         }
         catch (Exception e)
         {
@@ -174,19 +185,6 @@ public sealed class StreamSession : IAsyncDisposable
         if (_finished || Record.State != JobState.Running)
         {
             throw new InvalidRequestException($"stream session {Record.Id} is finished ({Record.Error ?? Record.State.ToString().ToLowerInvariant()})");
-        }
-    }
-
-    /// <summary>Waits for the pipeline; when a stage failed, throws its cause rather than the cancellation it caused.</summary>
-    private async Task FlushAsync()
-    {
-        try
-        {
-            await _session.FlushAsync();
-        }
-        catch (OperationCanceledException) when (_session.Failure is { } failure)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
     }
 }
