@@ -1,4 +1,5 @@
 using Vault.Snapshots;
+using Vault.Storage;
 
 namespace Vault.Retention;
 
@@ -211,6 +212,15 @@ public interface IRetentionGrain : IGrainWithStringKey
     Task<int> CapturedLeasesHeldAsync(Guid run);
 
     Task FinishGcAsync(GcRun result);
+
+    /// <summary>Records a running backup's checkpoint under its lease; throws <see cref="LeaseExpiredException"/> when the lease expired.</summary>
+    Task CheckpointAsync(Guid lease, BackupCheckpoint checkpoint);
+
+    /// <summary>The packs of the checkpoints GC must keep (running backups and abandoned ones not older than the keep time).</summary>
+    Task<IReadOnlyList<PackId>> ListCheckpointPacksAsync();
+
+    /// <summary>Finishes every commit whose intent was recorded but not completed (a crash in the middle); returns how many.</summary>
+    Task<int> RecoverCommitsAsync();
 }
 
 /// <summary>What a node's GC job is asked to do.</summary>

@@ -20,6 +20,9 @@ public sealed partial class NodeOptions
 
         /// <summary>Packs younger than this (before GC's capture) are left for the next run; default 0 embedded, 120 in a cluster (clock differences).</summary>
         public double? PackAgeMarginSeconds { get; set; }
+
+        /// <summary>How long GC keeps the checkpointed packs of a backup that never committed, from its last checkpoint.</summary>
+        public double CheckpointKeepSeconds { get; set; } = 7 * 86400;
     }
 
     public RetentionSettings ToRetentionSettings() => new()
@@ -28,6 +31,7 @@ public sealed partial class NodeOptions
         TrashDelay = TimeSpan.FromSeconds(Gc.TrashDelaySeconds),
         LeaseDuration = TimeSpan.FromSeconds(Gc.LeaseSeconds),
         PackAgeMargin = TimeSpan.FromSeconds(Gc.PackAgeMarginSeconds ?? (Cluster.IsCluster ? 120 : 0)),
+        CheckpointKeep = TimeSpan.FromSeconds(double.IsFinite(Gc.CheckpointKeepSeconds) ? Gc.CheckpointKeepSeconds : 0),
     };
 
     private IEnumerable<string> ValidateGc()
@@ -51,6 +55,11 @@ public sealed partial class NodeOptions
         if (Gc.PackAgeMarginSeconds is { } m && (double.IsNaN(m) || m is < 0 or > 86400))
         {
             yield return $"{key}:PackAgeMarginSeconds is {m}; must be between 0 and 86400";
+        }
+
+        if (!double.IsFinite(Gc.CheckpointKeepSeconds) || Gc.CheckpointKeepSeconds is < 0 or > 365 * 86400)
+        {
+            yield return $"{key}:CheckpointKeepSeconds is {Gc.CheckpointKeepSeconds}; must be between 0 and 31536000 (a year)";
         }
     }
 }

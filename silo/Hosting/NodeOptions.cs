@@ -190,7 +190,7 @@ public sealed partial class NodeOptions
             yield return $"{Section}:PasswordFile is '{f}'; the file does not exist";
         }
 
-        foreach (var error in ValidateCluster().Concat(ValidateGc()).Concat(Scrub.Validate()))
+        foreach (var error in ValidateCluster().Concat(ValidateGc()).Concat(Scrub.Validate()).Concat(ValidateCheckpoint()))
         {
             yield return error;
         }

@@ -96,6 +96,7 @@ public static partial class VaultNodeHosting
         {
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
             silo.Services.AddSingleton(options.ToRetentionSettings());
+            silo.Services.AddSingleton(options.ToIngestSettings());
             if (options.Cluster.IsCluster)
             {
                 silo.UseVaultCluster(options);

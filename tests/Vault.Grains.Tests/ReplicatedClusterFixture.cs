@@ -49,7 +49,7 @@ public class ReplicatedClusterFixture : IAsyncLifetime
         {
             Replicas = Replicas,
             WriteQuorum = Replicas,
-            RepairInterval = TimeSpan.FromMilliseconds(300),
+            RepairInterval = RepairInterval,
             DropAfterStable = TimeSpan.FromSeconds(1),
         };
         var builder = new InProcessTestClusterBuilder(3);
@@ -92,6 +92,9 @@ public class ReplicatedClusterFixture : IAsyncLifetime
     protected virtual void Configure(ISiloBuilder silo)
     {
     }
+
+    /// <summary>Time between repair passes (after the first); a fixture that drives repair itself makes it long.</summary>
+    protected virtual TimeSpan RepairInterval => TimeSpan.FromMilliseconds(300);
 
     /// <summary>Every pack any live node holds, with the live nodes holding it.</summary>
     public Dictionary<PackId, List<string>> Holders()
@@ -195,4 +198,13 @@ public sealed class GcReplicatedClusterFixture : ReplicatedClusterFixture
 {
     protected override void Configure(ISiloBuilder silo) =>
         silo.Services.AddSingleton(new Vault.Grains.Retention.RetentionSettings { TrashDelay = TimeSpan.Zero, LeasePollInterval = TimeSpan.FromMilliseconds(20) });
+}
+
+/// <summary>Three silos, R = W = 2, and no background repair after the first pass: what is on disk is what the write path put there.</summary>
+public sealed class NoRepairClusterFixture : ReplicatedClusterFixture
+{
+    protected override TimeSpan RepairInterval => TimeSpan.FromHours(1);
+
+    protected override void Configure(ISiloBuilder silo) =>
+        silo.Services.AddSingleton(new Vault.Grains.Retention.RetentionSettings { TrashDelay = TimeSpan.FromHours(1), LeasePollInterval = TimeSpan.FromMilliseconds(20) });
 }

@@ -1,10 +1,11 @@
-// The read half of a backup: walk, skip unchanged files, chunk, hash, deduplicate; then hand new
-// blobs to the BlobPipeline and commit the snapshot once everything it needs is durable.
+// The read half of a backup: walk, skip unchanged files, read; chunking, deduplication, storage
+// and the commit are the node's one ingest session (IngestSession), shared with stream backups.
 //
 // The walker runs ahead of the file workers only as far as the bounded file channel lets it.
 // A directory's tree is finished (encoded, stored) as a continuation once its entries are done;
 // the walker waits for finished subtrees when too many are outstanding, which bounds memory.
-// A crash anywhere before the commit leaves orphan packs (garbage for GC) and no snapshot.
+// A crash anywhere before the commit leaves no snapshot; what it stored up to its last checkpoint
+// stays indexed, so the next backup of the same paths deduplicates against it (IngestSession).
 using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Channels;
@@ -23,25 +24,23 @@ namespace Vault.Grains.Backup;
 
 public sealed class BackupJob(
     VaultNode node,
-    ChunkIndex index,
+    IngestPath ingest,
     TreeStore trees,
     IGrainFactory grains,
     JobRecord record,
     BackupRequest request,
     SnapshotInfo? parent,
-    ILogger logger,
-    PackReplicator? replicator = null)
+    ILogger logger)
 {
     private const int MaxOutstandingDirectories = 512;
     private const int ReadersPerWorker = 4;
-    private readonly Chunker _chunker = new(node.Config.Chunker, node.Keys.GearTable);
     private readonly Excludes _excludes = new(request.Excludes);
     private readonly string _dataDir = node.DataDir;
     private readonly Channel<FileWork> _files = Channel.CreateBounded<FileWork>(new BoundedChannelOptions(64) { SingleWriter = true });
     private long _directories;
     private int _outstanding;
     private readonly SemaphoreSlim _largeFiles = new(node.Workers);
-    private BlobPipeline _pipeline = null!;
+    private IngestSession _session = null!;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -50,15 +49,14 @@ public sealed class BackupJob(
         var id = record.Snapshot ?? SnapshotId.New();
         record.Snapshot = id;
         var snapshot = grains.GetGrain<ISnapshotGrain>(id.Value);
-        // Held from before the first index lookup to the commit: GC keeps what this backup may reuse.
-        await using var lease = await Retention.BackupLeaseHandle.AcquireAsync(grains, $"backup {id} on node '{node.NodeId}'");
+        // The session's lease is held from before the first index lookup to the commit: GC keeps what this backup may reuse.
+        await using var session = await ingest.BeginAsync(record, paths, ct);
+        _session = session;
         var emptyStats = new SnapshotStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         var pending = new SnapshotInfo(id, node.NodeId, node.Hostname, paths, request.Tags, DateTimeOffset.UtcNow, parent?.Id, default, emptyStats, SnapshotState.Pending, false);
         await snapshot.BeginAsync(pending);
 
-        await using var pipeline = new BlobPipeline(node, index, record, ct, replicator);
-        _pipeline = pipeline;
-        var token = pipeline.Token;
+        var token = session.Token;
         // Readers mostly wait (disk, index lookups); several per core keep small files flowing.
         // Large files take a slot of their own, so their 16 MiB buffers stay few.
         var workers = Enumerable.Range(0, node.Workers * ReadersPerWorker).Select(_ => Task.Run(() => FileWorkerAsync(token), token)).ToArray();
@@ -70,9 +68,9 @@ public sealed class BackupJob(
             _files.Writer.TryComplete();
             root = await rootTask;
             await Task.WhenAll(workers);
-            await pipeline.CompleteAsync();
+            await session.FlushAsync();
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested && pipeline.Failure is { } failure)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && session.Failure is { } failure)
         {
             // The pipeline stopped everything because a stage failed (e.g. no write quorum): report that.
             _files.Writer.TryComplete();
@@ -87,7 +85,7 @@ public sealed class BackupJob(
 
         var p = record.Progress();
         var stats = new SnapshotStats(p.FilesDone, _directories, p.FilesUnchanged, p.BytesTotal, p.BytesNew, p.BytesStored, p.ChunksNew, p.ChunksDeduplicated, p.Errors, clock.Elapsed.TotalSeconds);
-        await lease.CommitAsync(pending with { Root = root, Stats = stats, State = SnapshotState.Committed, Incomplete = p.Errors > 0 });
+        await session.CommitAsync(pending with { Root = root, Stats = stats, Incomplete = p.Errors > 0 });
         logger.BackupCommitted(id, string.Join(", ", paths), p.FilesDone, p.BytesNew, p.BytesStored, clock.Elapsed.TotalSeconds);
     }
 
@@ -324,9 +322,7 @@ public sealed class BackupJob(
                     }
                 }
 
-                var bytes = TreeCodec.Encode(nodes);
-                var id = node.Keys.ComputeId(bytes);
-                await _pipeline.StoreIfNewAsync(id, BlobKind.Tree, bytes);
+                var id = await _session.StoreTreeAsync(nodes);
                 Interlocked.Increment(ref _directories);
                 return id;
             }
@@ -357,7 +353,7 @@ public sealed class BackupJob(
                 {
                     // Stop every stage (the walker may be waiting on the full file channel): the job ends with this cause.
                     work.Done.TrySetException(e);
-                    _pipeline.Fail(e);
+                    _session.Fail(e);
                     throw;
                 }
             }
@@ -402,20 +398,18 @@ public sealed class BackupJob(
 
     private async Task<FileResult> ReadFileAsync(FileWork work, Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileStat before, byte[] buffer, CancellationToken ct)
     {
-        var max = node.Config.Chunker.MaxSize;
         var ids = new List<ChunkId>();
-        var cuts = new List<(int Start, int Length, ChunkId Id)>();
+        var window = new ChunkWindow(buffer);
         long offset = 0;
-        int start = 0, filled = 0;
         var eof = false;
         while (true)
         {
-            while (!eof && filled < buffer.Length)
+            while (!eof && window.Free.Length > 0)
             {
                 // Read no further than the size at open: a file that keeps growing (a busy log)
                 // must not keep the backup reading forever. Growth is reported below.
-                var want = (int)Math.Min(buffer.Length - filled, before.Size - offset);
-                var n = want <= 0 ? 0 : await RandomAccess.ReadAsync(handle, buffer.AsMemory(filled, want), offset, ct);
+                var want = (int)Math.Min(window.Free.Length, before.Size - offset);
+                var n = want <= 0 ? 0 : await RandomAccess.ReadAsync(handle, window.Free[..want], offset, ct);
                 if (n == 0)
                 {
                     eof = true;
@@ -423,47 +417,15 @@ public sealed class BackupJob(
                 }
 
                 offset += n;
-                filled += n;
+                window.Advance(n);
                 record.BytesRead(n);
             }
 
-            cuts.Clear();
-            while (filled - start > 0 && (eof || filled - start >= max))
-            {
-                var available = filled - start;
-                var length = _chunker.NextBoundary(buffer.AsSpan(start, Math.Min(available, max)), eof && available <= max);
-                cuts.Add((start, length, node.Keys.ComputeId(buffer.AsSpan(start, length))));
-                start += length;
-            }
-
-            if (cuts.Count > 0)
-            {
-                var fresh = await _pipeline.ClaimNewAsync(cuts.Select(c => c.Id).ToArray());
-                for (var i = 0; i < cuts.Count; i++)
-                {
-                    var (s, length, id) = cuts[i];
-                    ids.Add(id);
-                    if (!fresh[i])
-                    {
-                        record.ChunkDeduplicated(length);
-                        continue;
-                    }
-
-                    var copy = Buffers.Pool.Rent(length);
-                    buffer.AsSpan(s, length).CopyTo(copy);
-                    record.ChunkNew(length);
-                    await _pipeline.SubmitAsync(id, BlobKind.Data, copy, length);
-                }
-            }
-
-            if (eof && start == filled)
+            await _session.CutAsync(window, eof, ids);
+            if (eof && window.Pending == 0)
             {
                 break;
             }
-
-            buffer.AsSpan(start, filled - start).CopyTo(buffer);
-            filled -= start;
-            start = 0;
         }
 
         var after = Native.Stat(handle, work.Path);

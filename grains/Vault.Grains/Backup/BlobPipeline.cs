@@ -1,7 +1,11 @@
 // The write half of a backup: new blobs in, durable indexed packs out.
 //
 //   SubmitAsync ─▶ [plain] ─▶ compress × workers ─▶ [compressed] ─▶ pack (encrypt, seal)
-//                                                   ─▶ [sealed] ─▶ store (write+fsync) ─▶ index add
+//                                                   ─▶ [sealed] ─▶ store (write quorum) ─▶ index add ─▶ checkpoint
+//
+// Fail fast: the first stage that fails records its cause in Failure and cancels the shared token;
+// every wait (a producer on a full channel, a consumer on an empty one) observes that token, so no
+// stage is left blocked behind a dead one. Only IngestSession builds a pipeline.
 //
 // Every channel is bounded, so memory stays flat whatever the data size: at most a few blobs
 // per stage (≤ 8 MiB each) and two open packs. A blob is "claimed" by the pipeline before it is
@@ -24,8 +28,15 @@ public sealed class BlobPipeline : IAsyncDisposable
 {
     private readonly VaultNode _node;
     private readonly IndexSession _index;
-    private readonly PackReplicator? _replicator;
+    private readonly PackReplicator _replicator;
     private readonly JobRecord _record;
+    private readonly CommitFaults _faults;
+    private readonly IngestSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly Func<IReadOnlyList<PackId>, Task> _checkpoint;
+    private readonly List<PackId> _sinceCheckpoint = [];
+    private long _bytesSinceCheckpoint;
+    private long _lastCheckpoint;
     private readonly CancellationTokenSource _cts;
     private readonly ConcurrentDictionary<ChunkId, byte> _claimed = new();
     private readonly Channel<PlainBlob> _plain;
@@ -35,12 +46,26 @@ public sealed class BlobPipeline : IAsyncDisposable
     private readonly Task _packer;
     private readonly Task _storer;
 
-    public BlobPipeline(VaultNode node, ChunkIndex index, JobRecord record, CancellationToken ct, PackReplicator? replicator = null)
+    internal BlobPipeline(
+        VaultNode node,
+        IndexSession index,
+        PackReplicator replicator,
+        JobRecord record,
+        CommitFaults faults,
+        IngestSettings settings,
+        TimeProvider time,
+        Func<IReadOnlyList<PackId>, Task> checkpoint,
+        CancellationToken ct)
     {
         _node = node;
-        _index = index.BeginSession();
+        _index = index;
         _replicator = replicator;
         _record = record;
+        _faults = faults;
+        _settings = settings;
+        _time = time;
+        _checkpoint = checkpoint;
+        _lastCheckpoint = time.GetTimestamp();
         _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var workers = node.Workers;
         _plain = Channel.CreateBounded<PlainBlob>(new BoundedChannelOptions(workers * 2) { SingleWriter = false, SingleReader = false });
@@ -56,6 +81,9 @@ public sealed class BlobPipeline : IAsyncDisposable
     /// <summary>The first error of a stage (not a cancellation): the cause when the pipeline's token was cancelled.</summary>
     public Exception? Failure { get; private set; }
 
+    /// <summary>Checkpoints taken so far.</summary>
+    public int Checkpoints { get; private set; }
+
     /// <summary>
     /// Stops every stage because <paramref name="e"/> happened in one of them or in a stage that feeds
     /// them (a file reader): recorded as the cause unless it is a cancellation.
@@ -64,7 +92,10 @@ public sealed class BlobPipeline : IAsyncDisposable
     {
         if (e is not OperationCanceledException)
         {
-            Failure ??= e;
+            lock (_cts)
+            {
+                Failure ??= e;
+            }
         }
 
         try
@@ -213,9 +244,22 @@ public sealed class BlobPipeline : IAsyncDisposable
         }
         catch (Exception e)
         {
-            Fail(e);
+            await FailAsync(e);
             throw;
         }
+    }
+
+    private async Task FailAsync(Exception e)
+    {
+        if (e is not OperationCanceledException)
+        {
+            lock (_cts)
+            {
+                Failure ??= e;
+            }
+        }
+
+        await _cts.CancelAsync();
     }
 
     private async Task PackAsync()
@@ -261,7 +305,7 @@ public sealed class BlobPipeline : IAsyncDisposable
         catch (Exception e)
         {
             _sealed.Writer.TryComplete(e);
-            Fail(e);
+            await FailAsync(e);
             throw;
         }
         finally
@@ -283,15 +327,9 @@ public sealed class BlobPipeline : IAsyncDisposable
                 using (var activity = VaultTracing.Source.StartActivity("vault.pack.store"))
                 {
                     activity?.SetTag("vault.pack", pack.Id.ToString()).SetTag("vault.pack.bytes", pack.Bytes.Length).SetTag("vault.pack.blobs", pack.Entries.Count);
-                    // Durable on the write quorum (the local disk alone without a replicator) before it is indexed.
-                    if (_replicator is null)
-                    {
-                        await _node.Packs.WriteAsync(pack.Id, pack.Bytes, _cts.Token);
-                    }
-                    else
-                    {
-                        await _replicator.StoreAsync(pack.Id, pack.Bytes, _cts.Token);
-                    }
+                    // Durable on the write quorum (embedded: the local disk) before it is indexed.
+                    await _replicator.StoreAsync(pack.Id, pack.Bytes, _cts.Token);
+                    _faults.At(CommitStep.PackStored);
 
                     var entries = new IndexEntry[pack.Entries.Count];
                     for (var i = 0; i < entries.Length; i++)
@@ -307,19 +345,31 @@ public sealed class BlobPipeline : IAsyncDisposable
                     }
 
                     _record.Stored(pack.Bytes.Length);
+                    _sinceCheckpoint.Add(pack.Id);
+                    _bytesSinceCheckpoint += pack.Bytes.Length;
+                    if (_bytesSinceCheckpoint >= _settings.CheckpointBytes || _time.GetElapsedTime(_lastCheckpoint) >= _settings.CheckpointInterval)
+                    {
+                        await CheckpointAsync();
+                    }
                 }
             }
         }
         catch (Exception e)
         {
-            if (e is not OperationCanceledException)
-            {
-                Failure ??= e;
-            }
-
-            await _cts.CancelAsync();
+            await FailAsync(e);
             throw;
         }
+    }
+
+    /// <summary>Persists the index entries of every pack stored so far, then records those packs under the lease.</summary>
+    private async Task CheckpointAsync()
+    {
+        await _index.FlushAsync();
+        await _checkpoint(_sinceCheckpoint.ToArray());
+        _sinceCheckpoint.Clear();
+        _bytesSinceCheckpoint = 0;
+        _lastCheckpoint = _time.GetTimestamp();
+        Checkpoints++;
     }
 
     private readonly record struct PlainBlob(ChunkId Id, BlobKind Kind, byte[] Buffer, int Length);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Vault.Grains.Chunks;
 using Vault.Grains.Jobs;
 using Vault.Grains.Node;
 using Vault.Peers;
@@ -18,17 +17,17 @@ public sealed class StreamSessions : IAsyncDisposable
 
     private readonly ConcurrentDictionary<JobId, StreamSession> _open = new();
     private readonly VaultNode _node;
-    private readonly ChunkIndex _index;
+    private readonly IngestPath _ingest;
     private readonly IGrainFactory _grains;
     private readonly JobRunner _jobs;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly Timer _sweep;
 
-    public StreamSessions(VaultNode node, ChunkIndex index, IGrainFactory grains, JobRunner jobs, ILoggerFactory loggers)
+    public StreamSessions(VaultNode node, IngestPath ingest, IGrainFactory grains, JobRunner jobs, ILoggerFactory loggers)
     {
         _node = node;
-        _index = index;
+        _ingest = ingest;
         _grains = grains;
         _jobs = jobs;
         _loggers = loggers;
@@ -48,8 +47,8 @@ public sealed class StreamSessions : IAsyncDisposable
         }
 
         var record = new JobRecord(JobKind.Backup, _node.NodeId) { Snapshot = SnapshotId.New() };
-        var lease = await Retention.BackupLeaseHandle.AcquireAsync(_grains, $"stream backup {record.Snapshot} on node '{_node.NodeId}'");
-        var session = new StreamSession(_node, _index, _grains, record, request, lease, _loggers.CreateLogger<StreamSession>());
+        var ingest = await _ingest.BeginAsync(record, ["/" + request.Name], record.Cancellation.Token);
+        var session = new StreamSession(_node, ingest, _grains, record, request, _loggers.CreateLogger<StreamSession>());
         _open[record.Id] = session;
         _jobs.Track(record);
         return record;

@@ -33,6 +33,8 @@ public static class VaultGrainsExtensions
         services.TryAddSingleton(RestoreLimits.Default);
         services.AddSingleton<ClusterView>();
         services.AddSingleton<PackReplicator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CondemnedPacks>();
         if (replication.Clustered)
         {
             services.AddSingleton<RepairLoop>();
@@ -46,6 +48,10 @@ public static class VaultGrainsExtensions
         services.AddSingleton(sp => new ChunkIndex(sp.GetRequiredService<IGrainFactory>(), node.Config.IndexPartitionBits));
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();
+        services.TryAddSingleton(IngestSettings.Default);
+        services.AddSingleton<CommitFaults>();
+        services.AddSingleton<IngestPath>();
+        services.AddHostedService<Snapshots.CommitRecovery>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JobRunner>());
         services.AddSingleton<StreamSessions>();

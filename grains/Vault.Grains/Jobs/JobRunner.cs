@@ -31,6 +31,7 @@ public sealed class JobRunner(
     ClusterView view,
     Retention.RetentionSettings retention,
     RestoreLimits restoreLimits,
+    IngestPath ingest,
     ILoggerFactory loggers) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const int KeepFinished = 200;
@@ -46,7 +47,7 @@ public sealed class JobRunner(
     public JobRecord StartBackup(BackupRequest request, SnapshotInfo? parent)
     {
         var record = new JobRecord(JobKind.Backup, node.NodeId) { Snapshot = SnapshotId.New() };
-        var job = new BackupJob(node, index, trees, grains, record, request, parent, loggers.CreateLogger<BackupJob>(), replicator);
+        var job = new BackupJob(node, ingest, trees, grains, record, request, parent, loggers.CreateLogger<BackupJob>());
         return Start(record, job.RunAsync);
     }
 

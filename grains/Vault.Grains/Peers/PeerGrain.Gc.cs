@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
 using Vault.Chunks;
 using Vault.Peers;
 using Vault.Retention;
@@ -34,7 +35,12 @@ public sealed partial class PeerGrain
         return entries.Select(e => new IndexEntry(e.Id, ChunkLocation.From(pack, e))).ToArray();
     }
 
-    public Task<long[]> TrashPacksAsync(PackId[] packs) => Task.FromResult(Array.ConvertAll(packs, node.Packs.MoveToTrash));
+    public Task<long[]> TrashPacksAsync(PackId[] packs)
+    {
+        // Fenced first, held here or not: a repair push that races this call is refused (see CondemnedPacks).
+        ServiceProvider.GetRequiredService<Replication.CondemnedPacks>().Condemn(packs);
+        return Task.FromResult(Array.ConvertAll(packs, node.Packs.MoveToTrash));
+    }
 
     public Task<long[]> EmptyTrashAsync(TimeSpan olderThan)
     {

@@ -107,6 +107,11 @@ public sealed partial class PeerGrain(VaultNode node, JobRunner jobs, TreeStore 
             throw new DataCorruptionException($"pack {pack} sent to node '{NodeId}' does not match its id ({bytes.Length} bytes); not stored");
         }
 
+        if (node.Packs.InTrash(pack) || ServiceProvider.GetRequiredService<CondemnedPacks>().Contains(pack))
+        {
+            throw new InvalidRequestException($"pack {pack} was condemned by garbage collection on node '{NodeId}'; not stored again");
+        }
+
         await node.Packs.WriteAsync(pack, bytes);
     }
 

@@ -8,6 +8,10 @@
 //      cannot both drop);
 //   5. when this node is being decommissioned and holds nothing any more, mark it gone.
 //
+// GC: a pack GC trashes is condemned on every node (CondemnedPacks) before it moves to the trash.
+// A pass skips a pack it no longer holds outside the trash, and a node refuses to store a condemned
+// pack, so a push decided before GC trashed the pack cannot bring it back, whatever the order.
+//
 // A node that dies stops being a target, so the nodes holding the other copies push new ones;
 // when it comes back, the sloppy extra copies are dropped by step 4. The loop is driven by a timer
 // (Vault:Cluster:RepairInterval) and re-reads everything each pass, so it resumes after any crash.
@@ -24,11 +28,15 @@ public sealed partial class RepairLoop(
     VaultNode node,
     ClusterView view,
     IGrainFactory grains,
+    CondemnedPacks condemned,
     ILogger<RepairLoop> logger) : BackgroundService
 {
     private const int BatchSize = 512;
     private readonly SemaphoreSlim _pass = new(1, 1);
     private volatile bool _joined;
+
+    /// <summary>Test seam: runs after a copy was read and before it is pushed to the target.</summary>
+    internal Func<PackId, string, Task>? BeforeStore { get; set; }
 
     /// <summary>Packs held here that the last pass found on fewer than R up nodes.</summary>
     public long UnderReplicated { get; private set; }
@@ -146,6 +154,13 @@ public sealed partial class RepairLoop(
 
             foreach (var target in t.Where(n => n != local && !held.Contains((pack, n)) && !unreachable.Contains(n)))
             {
+                if (!node.Packs.Exists(pack) || condemned.Contains(pack))
+                {
+                    // GC trashed it since the pass began (reads still find the trash): never copy it back.
+                    LogSkippedCondemned(pack.ToString());
+                    break;
+                }
+
                 try
                 {
                     var bytes = await node.Packs.ReadAsync(pack, ct);
@@ -153,6 +168,11 @@ public sealed partial class RepairLoop(
                     {
                         LogLocalCopyCorrupt(pack.ToString());
                         break; // never spread a bad copy; another holder will push a good one
+                    }
+
+                    if (BeforeStore is { } seam)
+                    {
+                        await seam(pack, target);
                     }
 
                     await grains.GetGrain<IPeerGrain>(target).StorePackAsync(pack, bytes);
@@ -210,6 +230,9 @@ public sealed partial class RepairLoop(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repair: pushing pack {Pack} to {Node} failed: {Reason}")]
     private partial void LogPushFailed(string pack, string node, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Repair: pack {Pack} was condemned by GC; not copied")]
+    private partial void LogSkippedCondemned(string pack);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Repair: the local copy of pack {Pack} does not match its id; it is not copied")]
     private partial void LogLocalCopyCorrupt(string pack);

@@ -37,6 +37,9 @@ public sealed class BackupLeaseHandle : IAsyncDisposable
         _ended = true;
     }
 
+    /// <summary>Records a checkpoint under the lease (which also renews it).</summary>
+    public Task CheckpointAsync(BackupCheckpoint checkpoint) => _retention.CheckpointAsync(Id, checkpoint);
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

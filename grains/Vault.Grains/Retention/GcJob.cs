@@ -94,6 +94,7 @@ public sealed partial class GcJob(
         await EnterAsync(GcPhase.Marking);
         var marked = await Catalog.ListAsync();
         await MarkAsync(marked, ct);
+        await MarkCheckpointsAsync(ct);
         _run = _run with { SnapshotsMarked = marked.Count };
 
         await EnterAsync(GcPhase.Condemning);
@@ -121,6 +122,7 @@ public sealed partial class GcJob(
         var before = marked.Select(s => s.Id).ToHashSet();
         var since = (await Catalog.ListAsync()).Where(s => !before.Contains(s.Id)).ToList();
         await MarkAsync(since, ct);
+        await MarkCheckpointsAsync(ct);
         _run = _run with { SnapshotsMarked = marked.Count + since.Count };
 
         await EnterAsync(GcPhase.Sweeping);

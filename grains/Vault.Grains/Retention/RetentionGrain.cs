@@ -21,6 +21,10 @@ public sealed class RetentionState
     /// <summary>A run that ended without finishing; the next run ends it first.</summary>
     [Id(4)] public Guid Unfinished { get; set; }
     [Id(5)] public bool UnfinishedSwept { get; set; }
+    /// <summary>Commits whose intent is recorded (by lease): finished by a retry or by <see cref="RetentionGrain.RecoverCommitsAsync"/>.</summary>
+    [Id(6)] public Dictionary<Guid, SnapshotInfo> Committing { get; set; } = [];
+    /// <summary>Checkpoints of running and abandoned backups (by lease), which GC keeps.</summary>
+    [Id(7)] public Dictionary<Guid, CheckpointRecord> Checkpoints { get; set; } = [];
 }
 
 /// <summary>
@@ -34,6 +38,8 @@ public sealed partial class RetentionGrain(
     VaultNode local,
     RetentionSettings settings,
     IClusterMembershipService membership,
+    Backup.CommitFaults faults,
+    TimeProvider time,
     ILogger<RetentionGrain> logger) : Grain, IRetentionGrain
 {
     public const string DefaultRepository = "default";
@@ -72,9 +78,9 @@ public sealed partial class RetentionGrain(
 
     public async Task<BackupLease> AcquireLeaseAsync(string owner)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         // An expired lease is revoked: its backup can no longer commit.
-        foreach (var (id, lease) in state.State.Leases.Where(l => l.Value.Expires < now).ToList())
+        foreach (var (id, lease) in state.State.Leases.Where(l => l.Value.Expires < now && !state.State.Committing.ContainsKey(l.Key)).ToList())
         {
             state.State.Leases.Remove(id);
             LogLeaseExpired(id, lease.Owner);
@@ -90,27 +96,12 @@ public sealed partial class RetentionGrain(
     public async Task<BackupLease> RenewLeaseAsync(Guid lease)
     {
         var current = Valid(lease);
-        var renewed = current with { Expires = DateTimeOffset.UtcNow + settings.LeaseDuration };
+        var renewed = current with { Expires = time.GetUtcNow() + settings.LeaseDuration };
         state.State.Leases[lease] = renewed;
         await state.WriteStateAsync();
         return new BackupLease(lease, renewed.Expires, settings.LeaseDuration / 3);
     }
 
-    public async Task CommitSnapshotAsync(Guid lease, SnapshotInfo committed)
-    {
-        Valid(lease);
-        await GrainFactory.GetGrain<ISnapshotGrain>(committed.Id.Value).CommitAsync(committed);
-        state.State.Leases.Remove(lease);
-        await state.WriteStateAsync();
-    }
-
-    public async Task ReleaseLeaseAsync(Guid lease)
-    {
-        if (state.State.Leases.Remove(lease))
-        {
-            await state.WriteStateAsync();
-        }
-    }
 
     public async Task ReportGcAsync(GcRun progress)
     {
@@ -133,7 +124,7 @@ public sealed partial class RetentionGrain(
     public async Task<int> CapturedLeasesHeldAsync(Guid run)
     {
         Current(run);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var held = 0;
         var changed = false;
         foreach (var id in state.State.Captured)
@@ -143,7 +134,7 @@ public sealed partial class RetentionGrain(
                 continue;
             }
 
-            if (lease.Expires < now)
+            if (lease.Expires < now && !state.State.Committing.ContainsKey(id))
             {
                 state.State.Leases.Remove(id);
                 LogLeaseExpired(id, lease.Owner);
@@ -185,7 +176,7 @@ public sealed partial class RetentionGrain(
             throw new LeaseExpiredException("the backup's lease expired (its node stalled or lost contact) and garbage collection may have removed data it relied on; nothing was committed — run the backup again");
         }
 
-        if (current.Expires < DateTimeOffset.UtcNow)
+        if (current.Expires < time.GetUtcNow())
         {
             state.State.Leases.Remove(lease);
             throw new LeaseExpiredException($"the backup's lease expired at {current.Expires:O}; nothing was committed — run the backup again");

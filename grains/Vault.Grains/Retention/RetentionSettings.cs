@@ -18,6 +18,12 @@ public sealed record RetentionSettings
     /// </summary>
     public TimeSpan PackAgeMargin { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long GC keeps the checkpointed packs of a backup that never committed (crashed, cancelled),
+    /// counted from its last checkpoint: the next backup of the same data resumes within this time.
+    /// </summary>
+    public TimeSpan CheckpointKeep { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>How often GC asks whether the backups it waits for have finished.</summary>
     public TimeSpan LeasePollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 }

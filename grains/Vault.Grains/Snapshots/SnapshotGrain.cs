@@ -10,7 +10,8 @@ public sealed class SnapshotGrainState
 
 /// <summary>One snapshot's metadata and lifecycle: pending → committed (→ forgotten, by retention).</summary>
 public sealed class SnapshotGrain(
-    [PersistentState("snapshot", VaultStorage.State)] IPersistentState<SnapshotGrainState> state) : Grain, ISnapshotGrain
+    [PersistentState("snapshot", VaultStorage.State)] IPersistentState<SnapshotGrainState> state,
+    Backup.CommitFaults faults) : Grain, ISnapshotGrain
 {
     public async Task BeginAsync(SnapshotInfo pending)
     {
@@ -30,15 +31,19 @@ public sealed class SnapshotGrain(
         switch (state.State.Snapshot?.State)
         {
             case SnapshotState.Committed:
-                return;
+                // A retry after a crash between the write and the catalog: the catalog add is idempotent, so repeat it.
+                break;
             case SnapshotState.Forgotten:
                 // A late retry must not bring a forgotten snapshot back into the catalog.
                 throw new InvalidRequestException($"snapshot {committed.Id} was forgotten; it cannot be committed again");
+            default:
+                state.State.Snapshot = committed with { State = SnapshotState.Committed };
+                await state.WriteStateAsync();
+                break;
         }
 
-        state.State.Snapshot = committed with { State = SnapshotState.Committed };
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<ISnapshotCatalogGrain>(SnapshotCatalogGrain.DefaultRepository).AddAsync(state.State.Snapshot);
+        faults.At(Backup.CommitStep.SnapshotWritten);
+        await GrainFactory.GetGrain<ISnapshotCatalogGrain>(SnapshotCatalogGrain.DefaultRepository).AddAsync(state.State.Snapshot!);
     }
 
     public Task<SnapshotInfo?> TryGetAsync() => Task.FromResult(state.State.Snapshot);
