@@ -186,6 +186,29 @@ public static partial class Native
         times[1] = times[3] = nanos;
     }
 
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint RealPathNative(string path, nint resolved);
+
+    /// <summary>realpath(3): the absolute path with every symlink resolved; null when it does not exist.</summary>
+    public static unsafe string? TryRealPath(string path)
+    {
+        var p = RealPathNative(path, 0);
+        if (p == 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno is ENOENT or ENOTDIR ? null : throw Error("realpath", path, errno);
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(p);
+        }
+        finally
+        {
+            NativeMemory.Free((void*)p);
+        }
+    }
+
     private static SafeFileHandle Open(SafeFileHandle? dir, string path, int flags, uint mode, string call, string pathForErrors)
     {
         var fd = dir is null ? OpenAt(AtFdCwd, path, flags, mode) : With(dir, d => OpenAt(d, path, flags, mode));
