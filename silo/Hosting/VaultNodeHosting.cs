@@ -99,6 +99,8 @@ public static partial class VaultNodeHosting
             if (options.Cluster.IsCluster)
             {
                 silo.UseVaultCluster(options);
+                silo.Services.AddSingleton<Vault.Grains.Security.IRepositoryKeyStore>(
+                    new Vault.Silo.Cluster.ClusterRepositoryKeyStore(new Vault.Silo.Cluster.ClusterDatabase(options.Cluster.Database!), node));
                 silo.AddVaultGrains(node, stateDir: null, options.ToReplicationSettings());
             }
             else

@@ -45,4 +45,49 @@ public sealed class RestoreRootsClusterTests(ClusterFixture cluster)
         Assert.True(inside.ExitCode == 0, inside.ToString());
         Assert.Equal("restored only inside the allowed root", await File.ReadAllTextAsync(Path.Combine(allowed, "r") + source + "/a.txt"));
     }
+
+    [Fact]
+    public async Task ChangePassword_InClusterMode_RewrapsTheDatabaseKey_OldPasswordStopsStartingANode()
+    {
+        const string database = "vault_passwd";
+        await cluster.Postgres.CreateDatabaseAsync(database);
+        var root = Path.Combine(cluster.Root, "passwd");
+        var source = Path.Combine(root, "source");
+        Directory.CreateDirectory(source);
+        await File.WriteAllTextAsync(Path.Combine(source, "a.txt"), "readable after the password change");
+        var oldFile = Path.Combine(root, "old-password");
+        var newFile = Path.Combine(root, "new-password");
+        await File.WriteAllTextAsync(oldFile, ClusterFixture.RepositoryPassword + "\n");
+        await File.WriteAllTextAsync(newFile, "the new cluster password\n");
+
+        await using var silo = new SiloProcess(Path.Combine(root, "data"), ClusterFixture.RepositoryPassword)
+        {
+            ReadyTimeout = TimeSpan.FromSeconds(180),
+            ExtraArguments = ["--node-id", "p1", "--cluster-db", cluster.Postgres.ConnectionString(database), "--apply-schema", "--replicas", "1"],
+        };
+        await silo.StartAsync();
+        var backup = await cluster.VaultAsync(silo, "backup", source);
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+
+        var wrong = await cluster.VaultAsync(silo, "key", "passwd", "--old-password-file", newFile, "--new-password-file", oldFile);
+        Assert.True(wrong.ExitCode != 0, wrong.ToString());
+        Assert.Contains("old password does not open", wrong.Stderr);
+
+        var changed = await cluster.VaultAsync(silo, "key", "passwd", "--old-password-file", oldFile, "--new-password-file", newFile);
+        Assert.True(changed.ExitCode == 0, changed.ToString());
+        Assert.Contains("cluster database", changed.Stdout);
+
+        // A restart with the old password is refused; with the new one the node opens the same data.
+        silo.Kill();
+        var refused = await silo.RunToExitAsync();
+        Assert.True(refused.ExitCode != 0, refused.ToString());
+        Assert.Contains("wrong password", refused.ToString());
+
+        silo.Password = "the new cluster password";
+        await silo.StartAsync();
+        var target = Path.Combine(root, "restored");
+        var restore = await cluster.VaultAsync(silo, "restore", "latest", "--target", target);
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal("readable after the password change", await File.ReadAllTextAsync(target + source + "/a.txt"));
+    }
 }

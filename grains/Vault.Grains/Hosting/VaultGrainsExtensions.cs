@@ -46,6 +46,7 @@ public static class VaultGrainsExtensions
         services.AddSingleton<PackReader>();
         services.AddSingleton<TreeStore>();
         services.AddSingleton<JobRunner>();
+        services.TryAddSingleton<Security.IRepositoryKeyStore, Security.LocalRepositoryKeyStore>();
         services.AddSingleton<StreamSessions>();
         services.AddSingleton<FileReader>();
         services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
