@@ -256,6 +256,14 @@ public sealed class VaultClient : IDisposable
     public async Task<IReadOnlyList<AuditEntry>> ListAuditAsync(int limit = 0, CancellationToken cancellationToken = default) =>
         (await CallAsync(() => _client.ListAuditAsync(new ListAuditRequest { Limit = limit }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken)).Entries;
 
+    /// <summary>A new token for an API key; the old one stays valid for <paramref name="overlap"/>.</summary>
+    public Task<CreateApiKeyResponse> RotateApiKeyAsync(string name, TimeSpan overlap, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.RotateApiKeyAsync(new RotateApiKeyRequest { Name = name, OverlapSeconds = (long)overlap.TotalSeconds }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
+    /// <summary>Re-wraps the repository's master key under a new password (admin); returns where the key lives.</summary>
+    public async Task<string> ChangePasswordAsync(string oldPassword, string newPassword, CancellationToken cancellationToken = default) =>
+        (await CallAsync(() => _client.ChangePasswordAsync(new ChangePasswordRequest { OldPassword = oldPassword, NewPassword = newPassword }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken)).KeyStore;
+
     /// <summary>One snapshot by id, unique id prefix, or "latest".</summary>
     public Task<Snapshot> GetSnapshotAsync(string reference, CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.GetSnapshotAsync(new GetSnapshotRequest { Id = reference }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);

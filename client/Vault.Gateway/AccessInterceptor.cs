@@ -76,10 +76,10 @@ public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains
         try
         {
             caller = await AuthenticateAsync(context);
-            if (!RpcPolicy.Allows(caller.Role, rule.Role))
+            if (!RpcPolicy.Allows(caller.Role, rule))
             {
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
-                    $"API key '{caller.Name}' has role {caller.Role.ToString().ToLowerInvariant()}; {what} needs {rule.Role.ToString().ToLowerInvariant()}"));
+                    $"API key '{caller.Name}' has role {SecurityMapper.RoleName(caller.Role)}; {what} needs {rule.Role.ToString().ToLowerInvariant()}"));
             }
 
             context.UserState[CallerKey] = caller;
@@ -91,7 +91,7 @@ public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains
 
             return result;
         }
-        catch (Exception e) when (rule.Mutating)
+        catch (Exception e) when (rule.Mutating || e is RpcException { StatusCode: StatusCode.PermissionDenied })
         {
             var (status, _) = GatewayErrors.ToStatus(e);
             await AuditAsync(context, caller?.Name ?? "unauthenticated", what, status.StatusCode, status.Detail);
@@ -154,6 +154,7 @@ public static class AuditTargets
         V1.CancelJobRequest r => r.Id + Node(r.Node),
         V1.CreateApiKeyRequest r => $"{r.Name} ({r.Role})",
         V1.RevokeApiKeyRequest r => r.Name,
+        V1.RotateApiKeyRequest r => $"{r.Name} (overlap {r.OverlapSeconds} s)",
         V1.DumpRequest r => $"{r.Snapshot}:{r.Path}",
         V1.PutScheduleRequest r => r.Name,
         V1.DeleteScheduleRequest r => r.Name,

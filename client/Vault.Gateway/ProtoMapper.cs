@@ -297,15 +297,20 @@ public static class SecurityMapper
         Security.ApiRole.Reader => V1.Role.Reader,
         Security.ApiRole.Operator => V1.Role.Operator,
         Security.ApiRole.Admin => V1.Role.Admin,
+        Security.ApiRole.AppendOnly => V1.Role.AppendOnly,
         _ => V1.Role.Unspecified,
     };
+
+    /// <summary>The role as the CLI and messages spell it.</summary>
+    public static string RoleName(Security.ApiRole role) => role == Security.ApiRole.AppendOnly ? "append-only" : role.ToString().ToLowerInvariant();
 
     public static Security.ApiRole FromProto(V1.Role role) => role switch
     {
         V1.Role.Reader => Security.ApiRole.Reader,
         V1.Role.Operator => Security.ApiRole.Operator,
         V1.Role.Admin => Security.ApiRole.Admin,
-        _ => throw new InvalidRequestException($"role {role} is not valid; must be ROLE_READER, ROLE_OPERATOR or ROLE_ADMIN"),
+        V1.Role.AppendOnly => Security.ApiRole.AppendOnly,
+        _ => throw new InvalidRequestException($"role {role} is not valid; must be ROLE_READER, ROLE_OPERATOR, ROLE_ADMIN or ROLE_APPEND_ONLY"),
     };
 
     public static V1.ApiKey ToProto(Security.ApiKeyInfo key)
@@ -320,6 +325,11 @@ public static class SecurityMapper
         if (key.Revoked is { } revoked)
         {
             message.Revoked = Timestamp.FromDateTimeOffset(revoked);
+        }
+
+        if (key.PreviousTokenValidUntil is { } until)
+        {
+            message.PreviousTokenValidUntil = Timestamp.FromDateTimeOffset(until);
         }
 
         return message;

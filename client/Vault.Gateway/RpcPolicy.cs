@@ -3,7 +3,7 @@ using Vault.Security;
 namespace Vault.Gateway;
 
 /// <summary>What one RPC requires: the least role allowed to call it, and whether it changes anything (audited).</summary>
-public sealed record RpcRule(ApiRole Role, bool Mutating);
+public sealed record RpcRule(ApiRole Role, bool Mutating, bool AppendOnly = false);
 
 /// <summary>
 /// The role every RPC of <c>VaultService</c> requires. An RPC missing from the table is refused at
@@ -13,12 +13,12 @@ public static class RpcPolicy
 {
     public static IReadOnlyDictionary<string, RpcRule> Rules { get; } = new Dictionary<string, RpcRule>(StringComparer.Ordinal)
     {
-        ["StartBackup"] = new(ApiRole.Operator, Mutating: true),
+        ["StartBackup"] = new(ApiRole.Operator, Mutating: true, AppendOnly: true),
         ["StartRestore"] = new(ApiRole.Operator, Mutating: true),
         ["CancelJob"] = new(ApiRole.Operator, Mutating: true),
-        ["BackupStream"] = new(ApiRole.Operator, Mutating: true),
-        ["GetJob"] = new(ApiRole.Reader, Mutating: false),
-        ["WatchJob"] = new(ApiRole.Reader, Mutating: false),
+        ["BackupStream"] = new(ApiRole.Operator, Mutating: true, AppendOnly: true),
+        ["GetJob"] = new(ApiRole.Reader, Mutating: false, AppendOnly: true),
+        ["WatchJob"] = new(ApiRole.Reader, Mutating: false, AppendOnly: true),
         ["ListSnapshots"] = new(ApiRole.Reader, Mutating: false),
         ["GetSnapshot"] = new(ApiRole.Reader, Mutating: false),
         ["ListFiles"] = new(ApiRole.Reader, Mutating: false),
@@ -45,6 +45,8 @@ public static class RpcPolicy
         ["PutSchedule"] = new(ApiRole.Operator, Mutating: true),
         ["DeleteSchedule"] = new(ApiRole.Operator, Mutating: true),
         ["RunScheduleNow"] = new(ApiRole.Operator, Mutating: true),
+        ["RotateApiKey"] = new(ApiRole.Admin, Mutating: true),
+        ["ChangePassword"] = new(ApiRole.Admin, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>
@@ -69,5 +71,8 @@ public static class RpcPolicy
         }
     }
 
-    public static bool Allows(ApiRole held, ApiRole required) => held >= required;
+    public static bool Allows(ApiRole held, ApiRole required) => held != ApiRole.AppendOnly && held >= required;
+
+    /// <summary>An append-only key may call only the RPCs marked AppendOnly; the other roles go by order.</summary>
+    public static bool Allows(ApiRole held, RpcRule rule) => held == ApiRole.AppendOnly ? rule.AppendOnly : Allows(held, rule.Role);
 }

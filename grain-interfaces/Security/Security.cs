@@ -11,6 +11,12 @@ public enum ApiRole
 
     /// <summary>Keys and audit, and everything an operator may do.</summary>
     Admin = 3,
+
+    /// <summary>
+    /// Outside the order above: may start backups and follow their jobs (by the job id it was given),
+    /// nothing else — never read, delete, forget or prune snapshots.
+    /// </summary>
+    AppendOnly = 4,
 }
 
 /// <summary>An API key as shown to admins. The token's hash never leaves the key store.</summary>
@@ -20,7 +26,9 @@ public sealed record ApiKeyInfo(
     ApiRole Role,
     DateTimeOffset Created,
     string CreatedBy,
-    DateTimeOffset? Revoked);
+    DateTimeOffset? Revoked,
+    /// <summary>Set while the token before the last rotation is still accepted.</summary>
+    DateTimeOffset? PreviousTokenValidUntil = null);
 
 /// <summary>One mutating call, as the audit log keeps it.</summary>
 [GenerateSerializer, Immutable, Alias("vault.audit-record")]
@@ -48,6 +56,26 @@ public interface IApiKeyGrain : IGrainWithStringKey
 
     /// <summary>The active key whose token hashes to <paramref name="tokenHash"/> (lower-case hex SHA-256), or null.</summary>
     Task<ApiKeyInfo?> TryAuthenticateAsync(string tokenHash);
+
+    /// <summary>
+    /// Gives an active key a new token hash; the current token stays valid until <paramref name="previousValidUntil"/>
+    /// (a token from an earlier rotation stops at once). Throws <see cref="NotFoundException"/> when no active key has the name.
+    /// </summary>
+    Task<ApiKeyInfo> RotateAsync(string name, string newTokenHash, DateTimeOffset previousValidUntil);
+}
+
+/// <summary>
+/// The repository's master key as wrapped under the password (stateless; key "default"): the data
+/// directory's key file on an embedded node, the cluster database's copy in cluster mode.
+/// </summary>
+public interface IRepositoryKeyGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Re-wraps the master key under <paramref name="newPassword"/>; the old password stops opening it.
+    /// No pack is rewritten. Throws <see cref="InvalidRequestException"/> when the old password is wrong.
+    /// Returns where the wrapped key lives.
+    /// </summary>
+    Task<string> ChangePasswordAsync(string oldPassword, string newPassword);
 }
 
 /// <summary>A bounded, persisted list of the newest mutating calls (key: "default").</summary>

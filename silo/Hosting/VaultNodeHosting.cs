@@ -100,6 +100,8 @@ public static partial class VaultNodeHosting
             if (options.Cluster.IsCluster)
             {
                 silo.UseVaultCluster(options);
+                silo.Services.AddSingleton<Vault.Grains.Security.IRepositoryKeyStore>(
+                    new Vault.Silo.Cluster.ClusterRepositoryKeyStore(new Vault.Silo.Cluster.ClusterDatabase(options.Cluster.Database!), node));
                 silo.AddVaultGrains(node, stateDir: null, options.ToReplicationSettings());
             }
             else
@@ -232,8 +234,14 @@ public static partial class VaultNodeHosting
         var repository = Task.Run(() => database.OpenSharedRepositoryAsync(options.DataDir, options.NodeId, password, NewConfig(options)))
             .GetAwaiter().GetResult();
         repository.Packs.DeleteStaleTempFiles(TimeSpan.Zero);
-        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers);
+        return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers)
+        {
+            RestoreRoots = RestoreRoots(options),
+        };
     }
+
+    private static IReadOnlyList<string> RestoreRoots(NodeOptions options) =>
+        [.. options.Restore.AllowedRoots.Select(r => r.Length > 1 ? Path.GetFullPath(r).TrimEnd('/') : r)];
 
     private static RepositoryConfig NewConfig(NodeOptions options) => new()
     {
@@ -268,7 +276,7 @@ public static partial class VaultNodeHosting
         repository.Packs.DeleteStaleTempFiles(TimeSpan.Zero);
         return new VaultNode(options.NodeId, options.DataDir, repository, options.Workers)
         {
-            RestoreRoots = [.. options.Restore.AllowedRoots.Select(r => r.Length > 1 ? Path.GetFullPath(r).TrimEnd('/') : r)],
+            RestoreRoots = RestoreRoots(options),
         };
     }
 

@@ -49,7 +49,7 @@ public class VaultClusterFixture : IAsyncLifetime
                 Created = DateTimeOffset.UtcNow,
             };
             var repository = LocalRepository.OpenOrCreate(dataDir, "test password", config, out _);
-            var node = new VaultNode(options.SiloName, dataDir, repository, workers: 2);
+            var node = new VaultNode(options.SiloName, dataDir, repository, workers: 2) { RestoreRoots = RestoreRoots, BeforeOpen = BeforeOpen };
             NodeId = options.SiloName;
             Node = node;
             // Restore batches of 64 chunks (4 MiB of these small chunks): a tree of a few tens of MiB spans several.
@@ -61,6 +61,12 @@ public class VaultClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    /// <summary>The node's Vault:Restore:AllowedRoots in a derived fixture.</summary>
+    protected virtual IReadOnlyList<string> RestoreRoots => [];
+
+    /// <summary>The node's seam between a backup's lstat and open of each file, in a derived fixture.</summary>
+    protected virtual Action<string>? BeforeOpen => null;
 
     /// <summary>Extra silo configuration of a derived fixture (runs before the Vault grains are added).</summary>
     protected virtual void Configure(ISiloBuilder silo)

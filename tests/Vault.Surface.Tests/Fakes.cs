@@ -26,6 +26,8 @@ public sealed class FakeGrainFactory : IGrainFactory
 
     public FakeAuditLog Audit { get; } = new();
 
+    public FakeRepositoryKey RepositoryKey { get; } = new();
+
     TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix)
     {
         object grain = typeof(TGrainInterface) == typeof(ISnapshotCatalogGrain)
@@ -37,6 +39,7 @@ public sealed class FakeGrainFactory : IGrainFactory
             : typeof(TGrainInterface) == typeof(Vault.Schedules.IScheduleGrain) ? Schedules.GetOrAdd(primaryKey, k => new FakeSchedule(k))
             : typeof(TGrainInterface) == typeof(Vault.Schedules.IScheduleRegistryGrain) ? new FakeScheduleRegistry(Schedules)
             : typeof(TGrainInterface) == typeof(IAuditLogGrain) ? Audit
+            : typeof(TGrainInterface) == typeof(IRepositoryKeyGrain) ? RepositoryKey
             : throw new NotSupportedException(typeof(TGrainInterface).Name);
         return (TGrainInterface)grain;
     }
@@ -491,7 +494,7 @@ public sealed class FakeFailoverController(string service, bool configured) : Va
 
 public sealed class FakeApiKeys : IApiKeyGrain
 {
-    private readonly List<(ApiKeyInfo Info, string Hash)> _keys = [];
+    private readonly List<(ApiKeyInfo Info, string Hash, string? Previous)> _keys = [];
 
     public Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy)
     {
@@ -503,7 +506,7 @@ public sealed class FakeApiKeys : IApiKeyGrain
             }
 
             var info = new ApiKeyInfo(name, role, DateTimeOffset.UtcNow, createdBy, null);
-            _keys.Add((info, tokenHash));
+            _keys.Add((info, tokenHash, null));
             return Task.FromResult(info);
         }
     }
@@ -518,7 +521,7 @@ public sealed class FakeApiKeys : IApiKeyGrain
                 throw new NotFoundException($"no active API key is named '{name}'");
             }
 
-            _keys[at] = (_keys[at].Info with { Revoked = DateTimeOffset.UtcNow }, _keys[at].Hash);
+            _keys[at] = (_keys[at].Info with { Revoked = DateTimeOffset.UtcNow }, _keys[at].Hash, null);
             return Task.FromResult(_keys[at].Info);
         }
     }
@@ -535,8 +538,43 @@ public sealed class FakeApiKeys : IApiKeyGrain
     {
         lock (_keys)
         {
-            return Task.FromResult(_keys.Where(k => k.Hash == tokenHash && k.Info.Revoked is null).Select(k => k.Info).FirstOrDefault());
+            var now = DateTimeOffset.UtcNow;
+            return Task.FromResult(_keys.Where(k => k.Info.Revoked is null && (k.Hash == tokenHash || (k.Previous == tokenHash && k.Info.PreviousTokenValidUntil > now)))
+                .Select(k => k.Info).FirstOrDefault());
         }
+    }
+
+    public Task<ApiKeyInfo> RotateAsync(string name, string newTokenHash, DateTimeOffset previousValidUntil)
+    {
+        lock (_keys)
+        {
+            var at = _keys.FindIndex(k => k.Info.Name == name && k.Info.Revoked is null);
+            if (at < 0)
+            {
+                throw new NotFoundException($"no active API key is named '{name}'");
+            }
+
+            var overlap = previousValidUntil > DateTimeOffset.UtcNow;
+            _keys[at] = (_keys[at].Info with { PreviousTokenValidUntil = overlap ? previousValidUntil : null }, newTokenHash, overlap ? _keys[at].Hash : null);
+            return Task.FromResult(_keys[at].Info);
+        }
+    }
+}
+
+/// <summary>The repository key store as the gateway sees it: checks the old password, keeps the new one.</summary>
+public sealed class FakeRepositoryKey : IRepositoryKeyGrain
+{
+    public string Password { get; private set; } = "repository password";
+
+    public Task<string> ChangePasswordAsync(string oldPassword, string newPassword)
+    {
+        if (oldPassword != Password)
+        {
+            throw new InvalidRequestException("the old password does not open the repository key; nothing was changed");
+        }
+
+        Password = newPassword;
+        return Task.FromResult("data directory");
     }
 }
 

@@ -11,11 +11,11 @@ public static class KeysCommand
         var name = new Option<string>("--name") { Description = "Key name: 1-64 letters, digits, '.', '_' or '-'", Required = true, HelpName = "NAME" };
         var role = new Option<string>("--role")
         {
-            Description = "reader (list, ls, dump, status), operator (+ backup, restore, cancel) or admin (+ keys, audit)",
+            Description = "reader (list, ls, dump, status), operator (+ backup, restore, cancel), admin (+ keys, audit) or append-only (backup and its own job only)",
             Required = true,
             HelpName = "ROLE",
         };
-        role.AcceptOnlyFromAmong("reader", "operator", "admin");
+        role.AcceptOnlyFromAmong("reader", "operator", "admin", "append-only");
         var create = new Command("create", "Create an API key and print its token (shown only this once)") { name, role };
         create.SetAction((parse, cancellationToken) => globals.RunAsync(parse, cancellationToken, async context =>
         {
@@ -23,6 +23,7 @@ public static class KeysCommand
             {
                 "reader" => Role.Reader,
                 "operator" => Role.Operator,
+                "append-only" => Role.AppendOnly,
                 _ => Role.Admin,
             };
             var created = await context.Client.CreateApiKeyAsync(parse.GetValue(name) ?? "", r, cancellationToken);
@@ -63,7 +64,7 @@ public static class KeysCommand
             return ExitCodes.Ok;
         }));
 
-        return new Command("keys", "Manage API keys (admin role)") { create, revoke, list };
+        return new Command("keys", "Manage API keys (admin role)") { create, revoke, list, KeysRotateCommand.Create(globals) };
     }
 
     public static string RoleName(Role role) => role switch
@@ -71,6 +72,7 @@ public static class KeysCommand
         Role.Reader => "reader",
         Role.Operator => "operator",
         Role.Admin => "admin",
+        Role.AppendOnly => "append-only",
         _ => "unknown",
     };
 }

@@ -35,7 +35,7 @@ public sealed class BackupJob(
     private const int MaxOutstandingDirectories = 512;
     private const int ReadersPerWorker = 4;
     private readonly Excludes _excludes = new(request.Excludes);
-    private readonly string _dataDir = node.DataDir;
+    private readonly DataDirectoryGuard _dataDir = new(node.DataDir);
     private readonly Channel<FileWork> _files = Channel.CreateBounded<FileWork>(new BoundedChannelOptions(64) { SingleWriter = true });
     private long _directories;
     private int _outstanding;
@@ -184,7 +184,7 @@ public sealed class BackupJob(
         foreach (var name in names)
         {
             var full = path == "/" ? "/" + name : path + "/" + name;
-            if (_excludes.IsExcluded(full, name) || full == _dataDir)
+            if (_excludes.IsExcluded(full, name))
             {
                 continue;
             }
@@ -197,6 +197,11 @@ public sealed class BackupJob(
             catch (IOException e)
             {
                 record.Warn($"{full}: {e.Message}");
+                continue;
+            }
+
+            if (_dataDir.IsDataDirectory(full, stat))
+            {
                 continue;
             }
 
@@ -371,7 +376,8 @@ public sealed class BackupJob(
     private async Task<FileResult> BackupFileAsync(FileWork work, CancellationToken ct)
     {
         var max = node.Config.Chunker.MaxSize;
-        using var handle = File.OpenHandle(work.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        node.BeforeOpen?.Invoke(work.Path);
+        using var handle = SnapshotFileOpener.OpenRead(work.Path, work.Stat);
         var before = Native.Stat(handle, work.Path);
         // Reads stop at the size seen here, so a buffer one byte larger holds a small file whole;
         // a large one streams through twice the largest chunk.

@@ -54,6 +54,7 @@ public static class VaultGrainsExtensions
         services.AddHostedService<Snapshots.CommitRecovery>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JobRunner>());
+        services.TryAddSingleton<Security.IRepositoryKeyStore, Security.LocalRepositoryKeyStore>();
         services.AddSingleton<StreamSessions>();
         services.AddSingleton<FileReader>();
         services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();

@@ -29,5 +29,11 @@ public sealed class VaultNode(string nodeId, string dataDir, LocalRepository rep
     /// <summary>Directories restores may write into (at or below); empty = any absolute path (the embedded default).</summary>
     public IReadOnlyList<string> RestoreRoots { get; init; } = [];
 
+    /// <summary>
+    /// Called with each file's path between the backup walk's lstat and its open: the seam that lets
+    /// a test replace the file at exactly that moment. Null outside tests.
+    /// </summary>
+    internal Action<string>? BeforeOpen { get; init; }
+
     public void Dispose() => Repository.Dispose();
 }

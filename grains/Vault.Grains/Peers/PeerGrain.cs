@@ -40,8 +40,10 @@ public sealed partial class PeerGrain(VaultNode node, JobRunner jobs, TreeStore 
     public async Task<JobInfo> StartBackupAsync(BackupRequest request)
     {
         var paths = BackupJob.NormalizePaths(request.Paths);
+        var dataDir = new DataDirectoryGuard(node.DataDir);
         foreach (var p in paths)
         {
+            dataDir.RefuseIfInside(p, NodeId);
             if (Native.TryStat(p) is null)
             {
                 throw new InvalidRequestException($"backup path {p} does not exist on node '{NodeId}'");

@@ -2,8 +2,10 @@
 // then fill files in batches: look the batch's chunks up, group them by pack, read each pack
 // once (hash verified), decode (GCM tag and chunk id verified) and write at the right offsets,
 // packs in parallel. Metadata (mode, owner, times) is applied once a file or directory is
-// complete, directories last. Names come only from validated trees and every path is checked
-// with lstat before use, so nothing is written outside the target or through a symlink.
+// complete, directories last. Names come only from validated trees, and every file operation goes
+// through a ConfinedDirectory: each path is walked component by component from the target with
+// O_NOFOLLOW, and a file is reopened only if it is still the one created, so nothing is written
+// outside the target or through a symlink, even one swapped in while the restore runs.
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -35,6 +37,7 @@ public sealed class RestoreJob(
     private string _target = "";
     private IReadOnlyList<string> _includes = [];
     private Batch _batch = new();
+    private ConfinedDirectory _dir = null!;
 
     // Files created but not yet complete: removed if the restore fails, so that no file is
     // left holding zeros where verified data should be.
@@ -52,7 +55,8 @@ public sealed class RestoreJob(
             throw new InvalidRequestException($"restore target '{target}' must be an absolute path on the node");
         }
 
-        return Path.GetFullPath(target);
+        var full = Path.GetFullPath(target);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -70,7 +74,16 @@ public sealed class RestoreJob(
             throw new InvalidRequestException($"restore target {_target} exists and is not a directory");
         }
 
-        Directory.CreateDirectory(_target);
+        try
+        {
+            _dir = ConfinedDirectory.Create(_target, node.RestoreRoots);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidRequestException($"restore target {_target}: {e.Message}");
+        }
+
+        using var confined = _dir;
         using var stages = new StageGroup(ct);
         stages.Start(WriteBatchesAsync);
         stages.Start(async token =>
@@ -95,7 +108,7 @@ public sealed class RestoreJob(
         {
             foreach (var path in _incomplete.Keys)
             {
-                File.Delete(path);
+                _dir.Delete(path);
             }
 
             throw;
@@ -129,7 +142,7 @@ public sealed class RestoreJob(
 
             // Names were validated when the tree was decoded: no separators, no "." or "..".
             var childPath = Path.Join(fsPath, n.Name);
-            var existing = Native.TryStat(childPath);
+            var existing = _dir.TryStat(childPath);
             switch (n.Type)
             {
                 case NodeType.Directory:
@@ -139,14 +152,14 @@ public sealed class RestoreJob(
                         continue;
                     }
 
-                    Directory.CreateDirectory(childPath);
+                    _dir.CreateDirectory(childPath);
                     await RestoreDirectoryAsync(n.Subtree ?? throw new InvalidTreeException($"directory {childSnapshotPath} has no subtree"), childSnapshotPath, childPath, n, ct);
                     break;
 
                 case NodeType.Symlink when whole:
                     if (existing is { Kind: FileKind.Symlink })
                     {
-                        File.Delete(childPath);
+                        _dir.Delete(childPath);
                     }
                     else if (existing is not null)
                     {
@@ -154,7 +167,7 @@ public sealed class RestoreJob(
                         continue;
                     }
 
-                    File.CreateSymbolicLink(childPath, n.LinkTarget ?? "");
+                    _dir.CreateSymlink(childPath, n.LinkTarget ?? "");
                     ApplyMetadata(childPath, n, symlink: true);
                     break;
 
@@ -162,7 +175,7 @@ public sealed class RestoreJob(
                     if (existing is { Kind: FileKind.File })
                     {
                         // Never write into an existing file: it may be a hard link to one outside the target.
-                        File.Delete(childPath);
+                        _dir.Delete(childPath);
                     }
                     else if (existing is not null)
                     {
@@ -190,13 +203,14 @@ public sealed class RestoreJob(
             record.AddFilesTotal(1, n.Size);
         }
 
-        using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
+        FileIdentity identity;
+        using (var handle = _dir.CreateFile(path, out identity))
         {
             // SetLength, not preallocation: chunks of zeros are skipped, so sparse files stay sparse.
             RandomAccess.SetLength(handle, n.Size);
         }
 
-        var file = new FileTarget(path, n);
+        var file = new FileTarget(path, n) { Identity = identity };
         _incomplete[path] = 0;
         if (n.Content.Count == 0)
         {
@@ -285,7 +299,7 @@ public sealed class RestoreJob(
                     {
                         if (!zero)
                         {
-                            using var handle = File.OpenHandle(write.File.Path, FileMode.Open, FileAccess.Write);
+                            using var handle = _dir.OpenFile(write.File.Path, write.File.Identity);
                             await RandomAccess.WriteAsync(handle, data, write.Offset, token);
                         }
 
@@ -317,17 +331,7 @@ public sealed class RestoreJob(
     {
         try
         {
-            if (_root)
-            {
-                Native.SetOwner(path, n.Uid, n.Gid);
-            }
-
-            if (!symlink)
-            {
-                File.SetUnixFileMode(path, (UnixFileMode)(n.Mode & 0xFFF));
-            }
-
-            Native.SetTimes(path, n.MTimeNs);
+            _dir.SetMetadata(path, symlink, _root ? n.Uid : null, _root ? n.Gid : null, n.Mode, n.MTimeNs);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -345,6 +349,9 @@ public sealed class RestoreJob(
         public long NextOffset { get; set; }
 
         public int ChunksPlaced { get; set; }
+
+        /// <summary>The file as created: every later open must find this same inode.</summary>
+        public FileIdentity Identity { get; init; }
     }
 
     private readonly record struct ChunkWrite(FileTarget File, ChunkId Id);

@@ -11,7 +11,7 @@ public sealed class ApiKeyState
 
 /// <summary>A key as persisted: its public description and the SHA-256 of its token.</summary>
 [GenerateSerializer, Immutable, Alias("vault.stored-api-key")]
-public sealed record StoredApiKey(ApiKeyInfo Info, string TokenHash);
+public sealed record StoredApiKey(ApiKeyInfo Info, string TokenHash, string? PreviousTokenHash = null);
 
 /// <summary>The API keys of the repository. Metadata only: names, roles, token hashes.</summary>
 public sealed class ApiKeyGrain(
@@ -65,6 +65,32 @@ public sealed class ApiKeyGrain(
         Task.FromResult<IReadOnlyList<ApiKeyInfo>>([.. state.State.Keys.Select(k => k.Info).OrderBy(k => k.Name, StringComparer.Ordinal)]);
 
     [ReadOnly]
-    public Task<ApiKeyInfo?> TryAuthenticateAsync(string tokenHash) =>
-        Task.FromResult(state.State.Keys.FirstOrDefault(k => k.Info.Revoked is null && k.TokenHash == tokenHash)?.Info);
+    public Task<ApiKeyInfo?> TryAuthenticateAsync(string tokenHash)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return Task.FromResult(state.State.Keys.FirstOrDefault(k => k.Info.Revoked is null &&
+            (k.TokenHash == tokenHash || (k.PreviousTokenHash == tokenHash && k.Info.PreviousTokenValidUntil > now)))?.Info);
+    }
+
+    public async Task<ApiKeyInfo> RotateAsync(string name, string newTokenHash, DateTimeOffset previousValidUntil)
+    {
+        var keys = state.State.Keys;
+        var at = keys.FindIndex(k => k.Info.Name == name && k.Info.Revoked is null);
+        if (at < 0)
+        {
+            throw new NotFoundException($"no active API key is named '{name}'");
+        }
+
+        if (keys.Any(k => k.TokenHash == newTokenHash || k.PreviousTokenHash == newTokenHash))
+        {
+            throw new InvalidRequestException("the token is in use by another key");
+        }
+
+        // Only the token in use until now overlaps with the new one; one from an earlier rotation stops here.
+        var overlap = previousValidUntil > DateTimeOffset.UtcNow;
+        var info = keys[at].Info with { PreviousTokenValidUntil = overlap ? previousValidUntil : null };
+        keys[at] = new StoredApiKey(info, newTokenHash, overlap ? keys[at].TokenHash : null);
+        await state.WriteStateAsync();
+        return info;
+    }
 }

@@ -88,6 +88,23 @@ public static class KeyFiles
         }
     }
 
+    /// <summary>
+    /// The same master key wrapped under <paramref name="newPassword"/> (new salt and nonce, default
+    /// Argon2id parameters). Throws <see cref="WrongPasswordException"/> if the old password does not open it.
+    /// </summary>
+    public static byte[] Rewrap(ReadOnlySpan<byte> keyFile, string oldPassword, string newPassword)
+    {
+        var master = Unwrap(keyFile, oldPassword);
+        try
+        {
+            return Wrap(master, newPassword);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(master);
+        }
+    }
+
     /// <summary>Throws <see cref="WrongPasswordException"/> if the password does not open it.</summary>
     public static byte[] Unwrap(ReadOnlySpan<byte> keyFile, string password)
     {

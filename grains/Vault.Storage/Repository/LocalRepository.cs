@@ -174,6 +174,13 @@ public sealed class LocalRepository : IDisposable
                     $"The data directory {layout.Root} holds repository {local.RepositoryId}, but the cluster's repository is {shared.RepositoryId}; " +
                     "give this node an empty data directory (or the one it used in this cluster).");
             }
+
+            // The cluster's wrapped key is the one that counts: after a password change the local copy
+            // is replaced, so the old password stops opening it here too.
+            if (!File.Exists(layout.WrappedKey) || !File.ReadAllBytes(layout.WrappedKey).AsSpan().SequenceEqual(keyFile))
+            {
+                DurableFile.Write(layout.WrappedKey, keyFile, DurableFile.OwnerOnlyFile, overwrite: true);
+            }
         }
         else
         {
@@ -190,6 +197,29 @@ public sealed class LocalRepository : IDisposable
 
         return OpenOrCreate(dataDir, password, null, out _);
     }
+
+    /// <summary>
+    /// Re-wraps the master key in the data directory under <paramref name="newPassword"/> (atomic replace
+    /// of master.json); packs are untouched. Throws WrongPasswordException when the old password does not
+    /// open it, InvalidConfigurationException when the repository uses a raw key file instead of a password.
+    /// </summary>
+    public static void ChangePassword(string dataDir, string oldPassword, string newPassword)
+    {
+        var layout = new Layout(Path.GetFullPath(dataDir));
+        if (!File.Exists(layout.WrappedKey))
+        {
+            throw new InvalidConfigurationException(File.Exists(layout.RawKey)
+                ? $"The repository at {layout.Root} uses a raw key file ({layout.RawKey}), not a password; there is no password to change."
+                : $"The repository at {layout.Root} has no key file ({layout.WrappedKey}).");
+        }
+
+        var rewrapped = KeyFiles.Rewrap(File.ReadAllBytes(layout.WrappedKey), oldPassword, newPassword);
+        DurableFile.Write(layout.WrappedKey, rewrapped, DurableFile.OwnerOnlyFile, overwrite: true);
+    }
+
+    /// <summary>Replaces the data directory's wrapped key with the cluster's (atomic, mode 0600).</summary>
+    public static void ReplaceWrappedKey(string dataDir, byte[] keyFile) =>
+        DurableFile.Write(new Layout(Path.GetFullPath(dataDir)).WrappedKey, keyFile, DurableFile.OwnerOnlyFile, overwrite: true);
 
     /// <summary>The data directory (holds repo/ and packs/).</summary>
     public string DataDirectory { get; }
