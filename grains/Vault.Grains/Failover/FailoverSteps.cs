@@ -16,10 +16,11 @@ public sealed record FailoverRun(string Service, FailoverServiceSpec Spec, Failo
 
 public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes)
 {
-    public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, CancellationToken cancellationToken) => phase switch
+    /// <summary>Runs the action of one phase once; <paramref name="progress"/> receives reports from a step that waits (a catch-up's positions).</summary>
+    public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken) => phase switch
     {
         FailoverPhase.Fencing => await FenceAsync(run, cancellationToken),
-        FailoverPhase.CatchingUp => await CatchUpAsync(run, cancellationToken),
+        FailoverPhase.CatchingUp => await CatchUpAsync(run, progress, cancellationToken),
         FailoverPhase.Promoting => await PromoteAsync(run, cancellationToken),
         FailoverPhase.Repointing => await RepointAsync(run, cancellationToken),
         FailoverPhase.EnablingTraffic => await EnableTrafficAsync(run, cancellationToken),
@@ -92,7 +93,7 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
         return string.Join("; ", done);
     }
 
-    private async Task<string> CatchUpAsync(FailoverRun run, CancellationToken cancellationToken)
+    private async Task<string> CatchUpAsync(FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken)
     {
         if (run.Kind == FailoverKind.Failover)
         {
@@ -115,6 +116,7 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
             }
 
             last = string.Create(CultureInfo.InvariantCulture, $"{run.OldPrimary} at {p.Position?.ToString(CultureInfo.InvariantCulture) ?? p.Error}, {run.Target} at {r.Position?.ToString(CultureInfo.InvariantCulture) ?? r.Error}");
+            progress.Report("waiting for zero lag: " + last);
             try
             {
                 await Task.Delay(50, deadline.Token);
