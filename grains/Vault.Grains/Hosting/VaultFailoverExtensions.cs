@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Vault.Grains.Failover;
 using Vault.Grains.Failover.Engines;
 using Vault.Grains.Failover.Notify;
+using Vault.Grains.Peers;
 
 namespace Vault.Grains.Hosting;
 
@@ -22,6 +23,7 @@ public static class VaultFailoverExtensions
         services.AddSingleton<FailoverSteps>();
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<NodeProbe>();
+        services.AddSingleton<IObserverProbe>(sp => sp.GetRequiredService<NodeProbe>());
         services.AddSingleton<WebhookNotifier>();
         services.AddHttpClient();
         return silo;
