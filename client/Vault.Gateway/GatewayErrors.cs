@@ -36,6 +36,10 @@ public static class GatewayErrors
             CorruptDataException or DataCorruptionException => (new Status(StatusCode.DataLoss, exception.Message), false),
             WrongPasswordException or FailoverRefusedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
             ReplicationException => (new Status(StatusCode.Unavailable, exception.Message), false),
+            RemoteHostNotFoundException => (new Status(StatusCode.NotFound, exception.Message), false),
+            RemoteHostKeyException or RemoteAccessException or RemoteServiceException or RemoteFileException
+                => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
+            RemoteUnavailableException => (new Status(StatusCode.Unavailable, exception.Message), false),
             OperationCanceledException => (new Status(StatusCode.Cancelled, "the operation was cancelled"), false),
             VaultException or StorageException => (new Status(StatusCode.Internal, exception.Message), true),
             _ => (new Status(StatusCode.Internal, InternalMessage), true),
