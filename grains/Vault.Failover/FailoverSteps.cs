@@ -6,6 +6,7 @@ using System.Globalization;
 using Vault.Failover;
 using Vault.Grains.Failover.Dns;
 using Vault.Grains.Failover.Engines;
+using Vault.Grains.Failover.Fencing;
 using Vault.Grains.Failover.Notify;
 using Vault.Grains.Failover.Traffic;
 
@@ -14,7 +15,7 @@ namespace Vault.Grains.Failover;
 /// <summary>The failover being driven: who, from where to where, with which token.</summary>
 public sealed record FailoverRun(string Service, FailoverServiceSpec Spec, FailoverKind Kind, long Epoch, string OldPrimary, string Target);
 
-public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes)
+public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence)
 {
     /// <summary>Runs the action of one phase once; <paramref name="progress"/> receives reports from a step that waits (a catch-up's positions).</summary>
     public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken) => phase switch
@@ -75,6 +76,11 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
         {
             await engine.DemoteAsync(old, run.Spec.CheckTimeout * 3, cancellationToken);
             done.Add($"{run.OldPrimary} stopped taking writes");
+        }
+        else if (await fence.FenceAsync(run, Node(run.Spec, run.OldPrimary), old, engine, cancellationToken) is { } fenced)
+        {
+            // Its machine answers SSH: the database is stopped there (or the service's policy let an unreachable host pass).
+            done.Add(fenced);
         }
         else
         {

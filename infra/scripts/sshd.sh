@@ -15,7 +15,8 @@
 #   client/user                       the test user's name        files/  a directory the user owns
 set -euo pipefail
 
-USER_NAME=vault-ssh-test
+# SSHD_USER: another account to log in as (the failover drills fence PostgreSQL as postgres).
+USER_NAME=${SSHD_USER:-vault-ssh-test}
 die() { echo "sshd.sh: $*" >&2; exit 1; }
 
 wait_for() { # DESCRIPTION SECONDS COMMAND...

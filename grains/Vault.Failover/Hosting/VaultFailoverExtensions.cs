@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Vault.Grains.Failover;
 using Vault.Grains.Failover.Engines;
+using Vault.Grains.Failover.Fencing;
 using Vault.Grains.Failover.Notify;
 using Vault.Grains.Peers;
 
@@ -21,6 +22,7 @@ public static class VaultFailoverExtensions
         services.AddSingleton<RedisEngine>();
         services.AddSingleton<ReplicationEngines>();
         services.AddSingleton<FailoverSteps>();
+        services.AddSingleton<SshFence>();
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<NodeProbe>();
         services.AddSingleton<IObserverProbe>(sp => sp.GetRequiredService<NodeProbe>());
