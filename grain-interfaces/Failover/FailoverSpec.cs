@@ -73,6 +73,16 @@ public sealed class FailoverNodeSpec
     public string Endpoint => $"{Host}:{Port}";
 }
 
+/// <summary>What the new primary does, in synchronous mode, when no replica is left to confirm commits.</summary>
+public enum NoSynchronousStandbyPolicy
+{
+    /// <summary>Empty synchronous_standby_names (commits stop waiting) and send a critical alert: availability first.</summary>
+    Degrade = 0,
+
+    /// <summary>Name the lost standbys anyway: every commit waits until one of them is back. No commit without a copy.</summary>
+    Block = 1,
+}
+
 /// <summary>What a failover does when the old primary's host does not answer SSH (its fence cannot run).</summary>
 public enum FenceUnreachablePolicy
 {
@@ -185,6 +195,15 @@ public sealed class FailoverServiceSpec
 
     /// <summary>When the old primary has a RemoteHost that does not answer SSH during a failover: halt (default) or proceed.</summary>
     [Id(19)] public FenceUnreachablePolicy FenceUnreachable { get; set; } = FenceUnreachablePolicy.Halt;
+
+    /// <summary>
+    /// PostgreSQL: the controller manages synchronous replication. After a promotion the new primary's
+    /// synchronous_standby_names is set to ANY 1 of the surviving replicas (their Name = application_name).
+    /// </summary>
+    [Id(20)] public bool SynchronousMode { get; set; }
+
+    /// <summary>With <see cref="SynchronousMode"/>, when no replica survives: Degrade (empty the list, critical alert) or Block.</summary>
+    [Id(21)] public NoSynchronousStandbyPolicy NoSynchronousStandby { get; set; } = NoSynchronousStandbyPolicy.Degrade;
 
     public IEnumerable<FailoverNodeSpec> Nodes => Replicas.Prepend(Primary);
 }

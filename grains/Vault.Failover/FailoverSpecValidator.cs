@@ -49,6 +49,8 @@ public static class FailoverSpecValidator
         }
 
         Check(Enum.IsDefined(spec.FenceUnreachable), "FenceUnreachable", spec.FenceUnreachable, "must be Halt or Proceed");
+        Check(!spec.SynchronousMode || spec.Engine == FailoverEngine.PostgreSql, "SynchronousMode", spec.SynchronousMode, "is supported for PostgreSql only");
+        Check(Enum.IsDefined(spec.NoSynchronousStandby), "NoSynchronousStandby", spec.NoSynchronousStandby, "must be Degrade or Block");
 
         foreach (var dup in nodes.GroupBy(n => NameOf(n.Node)).Where(g => g.Count() > 1))
         {

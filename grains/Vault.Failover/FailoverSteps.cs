@@ -148,9 +148,53 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
         }
 
         var seen = await engine.ObserveAsync(target, run.Spec.CheckTimeout * 2, cancellationToken);
-        return seen.Role == NodeRole.Primary
-            ? $"{run.Target} is primary"
-            : throw new FailoverStepException($"{target} still reports role {seen.Role} after promotion{(seen.Error is null ? "" : ": " + seen.Error)}");
+        if (seen.Role != NodeRole.Primary)
+        {
+            throw new FailoverStepException($"{target} still reports role {seen.Role} after promotion{(seen.Error is null ? "" : ": " + seen.Error)}");
+        }
+
+        return run.Spec.SynchronousMode && run.Spec.Engine == FailoverEngine.PostgreSql
+            ? $"{run.Target} is primary; {await SetSynchronousStandbysAsync(run, target, cancellationToken)}"
+            : $"{run.Target} is primary";
+    }
+
+    /// <summary>
+    /// Synchronous mode: the new primary waits for ANY 1 of the surviving replicas, so it does not block
+    /// every commit on a standby that is gone. None left: emptied with a critical alert (Degrade) or the
+    /// lost standbys named anyway (Block). Idempotent: the same value is set again on a repeat.
+    /// </summary>
+    private async Task<string> SetSynchronousStandbysAsync(FailoverRun run, ServerEndpoint primary, CancellationToken cancellationToken)
+    {
+        var survivors = run.Spec.Nodes.Select(FailoverSpecValidator.NameOf).Where(n => n != run.Target && n != run.OldPrimary).ToList();
+        var degrade = survivors.Count == 0 && run.Spec.NoSynchronousStandby == NoSynchronousStandbyPolicy.Degrade;
+        var names = survivors.Count > 0 ? survivors : [run.OldPrimary];
+        var value = degrade ? "" : $"ANY 1 ({string.Join(", ", names.Select(n => "\"" + n.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""))})";
+        var postgres = (PostgresEngine)engines.For(FailoverEngine.PostgreSql);
+        var now = await postgres.SetSynchronousStandbysAsync(primary, value, run.Spec.CheckTimeout * 3, cancellationToken);
+        if (now != value)
+        {
+            throw new FailoverStepException($"{primary} reports synchronous_standby_names '{now}' after setting '{value}'");
+        }
+
+        if (!degrade)
+        {
+            return survivors.Count > 0
+                ? $"synchronous_standby_names = '{value}'"
+                : $"no replica survives; synchronous_standby_names = '{value}': commits wait until {run.OldPrimary} rejoins (policy Block)";
+        }
+
+        var alert = $"CRITICAL: no synchronous standby is left for {run.Service}; synchronous_standby_names on {run.Target} emptied, commits are no longer confirmed by a replica (policy Degrade)";
+        string delivered;
+        try
+        {
+            delivered = await NotifyAsync(run, "failover.sync-standby-lost", alert, cancellationToken);
+        }
+        catch (FailoverStepException e)
+        {
+            delivered = "alert not delivered: " + e.Message;
+        }
+
+        return $"{alert}; {delivered}";
     }
 
     private async Task<string> RepointAsync(FailoverRun run, CancellationToken cancellationToken)
