@@ -69,6 +69,7 @@ public static class VaultCli
         root.Subcommands.Add(CheckCommand.Create(globals));
         root.Subcommands.Add(ScheduleCommand.Create(globals));
         root.Subcommands.Add(KeyCommand.Create(globals));
+        root.Subcommands.Add(RemoteCommand.Create(globals));
         return root;
     }
 }

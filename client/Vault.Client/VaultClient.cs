@@ -10,7 +10,7 @@ namespace Vault.Client;
 /// Typed access to a Vault gateway over gRPC. Plain <c>http://</c> addresses use HTTP/2 without TLS.
 /// Every failure surfaces as a <see cref="VaultClientException"/>. Thread-safe; dispose it to close the channel it owns.
 /// </summary>
-public sealed class VaultClient : IDisposable
+public sealed partial class VaultClient : IDisposable
 {
     private readonly VaultService.VaultServiceClient _client;
     private readonly GrpcChannel? _ownedChannel;

@@ -159,6 +159,11 @@ public static class AuditTargets
         V1.PutScheduleRequest r => r.Name,
         V1.DeleteScheduleRequest r => r.Name,
         V1.RunScheduleNowRequest r => r.Name,
+        V1.RemoteExecRequest r => $"{r.Host}: {r.Command}{Node(r.Node)}",
+        V1.RemoteServiceRequest r => $"{r.Host}: {r.Action} {r.Service}{Node(r.Node)}",
+        V1.RemoteUploadRequest r => $"{r.Host}: upload {r.Path} ({r.Content.Length} bytes){Node(r.Node)}",
+        V1.RemoteDownloadRequest r => $"{r.Host}: download {r.Path}{Node(r.Node)}",
+        V1.RemoteTrustRequest r => $"{r.Host}: trust {(r.Fingerprint.Length == 0 ? "(show)" : r.Fingerprint)}{Node(r.Node)}",
         _ => "",
     }, 200);
 

@@ -47,6 +47,12 @@ public static class RpcPolicy
         ["RunScheduleNow"] = new(ApiRole.Operator, Mutating: true),
         ["RotateApiKey"] = new(ApiRole.Admin, Mutating: true),
         ["ChangePassword"] = new(ApiRole.Admin, Mutating: true),
+        // Remote operations act on hosts with the node's SSH keys: admin only, and every one audited, even a status query.
+        ["RemoteExec"] = new(ApiRole.Admin, Mutating: true),
+        ["RemoteService"] = new(ApiRole.Admin, Mutating: true),
+        ["RemoteUpload"] = new(ApiRole.Admin, Mutating: true),
+        ["RemoteDownload"] = new(ApiRole.Admin, Mutating: true),
+        ["RemoteTrust"] = new(ApiRole.Admin, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

@@ -89,6 +89,7 @@ public static class FailoverProtoMapper
             LastError = s.LastError ?? "",
             LastFailover = s.LastFailover is { } t ? Timestamp.FromDateTimeOffset(t) : null,
             Silo = s.Silo,
+            Progress = s.Progress ?? "",
         };
         foreach (var n in s.Nodes)
         {

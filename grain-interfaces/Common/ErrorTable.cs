@@ -32,6 +32,9 @@ public static class ErrorTable
             IndexRestartedException or LeaseExpiredException or GcRunSupersededException => (ErrorCode.Conflict, true),
             ReplicationException or NodeUnavailableException => (ErrorCode.Unavailable, true),
             JobInterruptedException => (ErrorCode.Interrupted, true),
+            RemoteHostNotFoundException => (ErrorCode.NotFound, true),
+            RemoteHostKeyException or RemoteAccessException or RemoteServiceException or RemoteFileException => (ErrorCode.Refused, true),
+            RemoteUnavailableException => (ErrorCode.Unavailable, true),
             OperationCanceledException => (ErrorCode.Cancelled, true),
             // A silo that is gone (killed, crashed, cut off): Orleans' own messages name internals.
             Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException

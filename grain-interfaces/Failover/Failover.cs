@@ -87,7 +87,9 @@ public sealed record FailoverStatus(
     string? LastError,
     DateTimeOffset? LastFailover,
     /// <summary>The silo the controller runs on.</summary>
-    string Silo);
+    string Silo,
+    /// <summary>While a step runs: which, for how long, at which attempt, and its latest report (a catch-up's positions); else null.</summary>
+    string? Progress = null);
 
 /// <summary>An operator's request for a failover or switchover.</summary>
 [GenerateSerializer, Immutable, Alias("vault.failover-command")]
@@ -115,10 +117,14 @@ public interface IFailoverControllerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<IReadOnlyList<FailoverAuditEntry>> GetHistoryAsync(int limit);
 
-    /// <summary>Planned switchover: waits (bounded) for zero lag, then the failover steps. Returns once the steps finished or halted.</summary>
+    /// <summary>
+    /// Planned switchover: waits (bounded) for zero lag, then the failover steps. Returns as soon as the
+    /// new epoch and its first phase are persisted; the controller's timer drives one step per turn and
+    /// <see cref="GetStatusAsync"/> shows the progress.
+    /// </summary>
     Task<FailoverStatus> SwitchoverAsync(FailoverCommand command);
 
-    /// <summary>Operator failover; refused while the primary answers unless forced. Returns once the steps finished or halted.</summary>
+    /// <summary>Operator failover; refused while the primary answers unless forced. Returns once the new epoch is persisted, like <see cref="SwitchoverAsync"/>.</summary>
     Task<FailoverStatus> FailoverAsync(FailoverCommand command);
 
     /// <summary>Stops automatic action (monitoring continues) until <see cref="ResumeAsync"/>.</summary>

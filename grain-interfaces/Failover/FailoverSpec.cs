@@ -61,7 +61,36 @@ public sealed class FailoverNodeSpec
 
     [Id(7)] public SecretReference? Password { get; set; }
 
+    /// <summary>The node's machine as configured under Vault:Remote:Hosts (SSH), for fencing it; null = no fencing over SSH.</summary>
+    [Id(8)] public string? RemoteHost { get; set; }
+
+    /// <summary>The database's service on <see cref="RemoteHost"/>, stopped (and verified stopped) to fence the node (e.g. postgresql@15-main).</summary>
+    [Id(9)] public string? FenceService { get; set; }
+
+    /// <summary>Instead of <see cref="FenceService"/>: a command run on <see cref="RemoteHost"/> that must exit 0 once the database no longer takes writes.</summary>
+    [Id(10)] public string? FenceCommand { get; set; }
+
     public string Endpoint => $"{Host}:{Port}";
+}
+
+/// <summary>What the new primary does, in synchronous mode, when no replica is left to confirm commits.</summary>
+public enum NoSynchronousStandbyPolicy
+{
+    /// <summary>Empty synchronous_standby_names (commits stop waiting) and send a critical alert: availability first.</summary>
+    Degrade = 0,
+
+    /// <summary>Name the lost standbys anyway: every commit waits until one of them is back. No commit without a copy.</summary>
+    Block = 1,
+}
+
+/// <summary>What a failover does when the old primary's host does not answer SSH (its fence cannot run).</summary>
+public enum FenceUnreachablePolicy
+{
+    /// <summary>Retry the fence step, then halt for an operator: never promote while the old primary might still take writes.</summary>
+    Halt = 0,
+
+    /// <summary>Promote anyway (the host is presumed down): availability first, at the risk of two primaries if it is only cut off.</summary>
+    Proceed = 1,
 }
 
 /// <summary>The HAProxy that carries the service's client traffic.</summary>
@@ -163,6 +192,18 @@ public sealed class FailoverServiceSpec
     [Id(17)] public string? ReplicationUser { get; set; }
 
     [Id(18)] public SecretReference? ReplicationPassword { get; set; }
+
+    /// <summary>When the old primary has a RemoteHost that does not answer SSH during a failover: halt (default) or proceed.</summary>
+    [Id(19)] public FenceUnreachablePolicy FenceUnreachable { get; set; } = FenceUnreachablePolicy.Halt;
+
+    /// <summary>
+    /// PostgreSQL: the controller manages synchronous replication. After a promotion the new primary's
+    /// synchronous_standby_names is set to ANY 1 of the surviving replicas (their Name = application_name).
+    /// </summary>
+    [Id(20)] public bool SynchronousMode { get; set; }
+
+    /// <summary>With <see cref="SynchronousMode"/>, when no replica survives: Degrade (empty the list, critical alert) or Block.</summary>
+    [Id(21)] public NoSynchronousStandbyPolicy NoSynchronousStandby { get; set; } = NoSynchronousStandbyPolicy.Degrade;
 
     public IEnumerable<FailoverNodeSpec> Nodes => Replicas.Prepend(Primary);
 }

@@ -125,6 +125,7 @@ public static partial class VaultNodeHosting
         builder.Services.AddHostedService<FailoverStartup>();
         builder.Services.AddSingleton(schedules);
         builder.Services.AddHostedService<ScheduleStartup>();
+        builder.AddVaultRemote();
         builder.Services.AddVaultHealth(node);
         builder.Services.AddVaultGateway(builder.Configuration);
         builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>

@@ -87,4 +87,29 @@ public sealed class FailoverDecisionTests
         Assert.Contains(errors, e => e.StartsWith("Vault:Failover:Services:pg:Traffic:RuntimeApi is 'nowhere'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Vault:Failover:Services:pg:Dns:Name is 'pg.other.test'; must be a name inside the zone", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_FencingAndSynchronousMode_NameKeyValueAndRule()
+    {
+        var spec = new FailoverServiceSpec
+        {
+            Engine = FailoverEngine.Redis,
+            Primary = new FailoverNodeSpec { Name = "a", Port = 6379, RemoteHost = "db1" },
+            Replicas = [new FailoverNodeSpec { Name = "b", Port = 6380, FenceCommand = "redis-cli shutdown" }, new FailoverNodeSpec { Name = "c", Port = 6381, RemoteHost = "db3", FenceService = "redis", FenceCommand = "x" }],
+            FenceUnreachable = (FenceUnreachablePolicy)7,
+            SynchronousMode = true,
+        };
+        var errors = Grains.Failover.FailoverSpecValidator.Validate("rd", spec);
+        Assert.Contains("Vault:Failover:Services:rd:Primary:FenceService is ''; exactly one of FenceService and FenceCommand must be set when RemoteHost is (what stops the database on that host)", errors);
+        Assert.Contains("Vault:Failover:Services:rd:Replicas:0:RemoteHost is ''; must name a host of Vault:Remote:Hosts when FenceService or FenceCommand is set", errors);
+        Assert.Contains(errors, e => e.StartsWith("Vault:Failover:Services:rd:Replicas:1:FenceService is 'redis'; exactly one of", StringComparison.Ordinal));
+        Assert.Contains("Vault:Failover:Services:rd:FenceUnreachable is '7'; must be Halt or Proceed", errors);
+        Assert.Contains("Vault:Failover:Services:rd:SynchronousMode is 'True'; is supported for PostgreSql only", errors);
+        spec.Engine = FailoverEngine.PostgreSql;
+        spec.Primary.FenceService = "postgresql@15-main";
+        spec.Replicas.RemoveAt(1);
+        spec.Replicas[0].FenceCommand = null;
+        spec.FenceUnreachable = FenceUnreachablePolicy.Proceed;
+        Assert.Empty(Grains.Failover.FailoverSpecValidator.Validate("rd", spec));
+    }
 }

@@ -37,7 +37,10 @@ public sealed class NegativeTests(FailoverCluster cluster, ITestOutputHelper out
         // An operator may still promote it, knowingly: refused without --force, audited with it.
         var refused = await Assert.ThrowsAsync<FailoverRefusedException>(() => controller.FailoverAsync(new FailoverCommand(null, false, "alice", "drill")));
         Assert.Contains("over the limit", refused.Message, StringComparison.Ordinal);
-        var forced = await controller.FailoverAsync(new FailoverCommand("pg2", true, "alice", "accepting the loss"));
+        var started = await controller.FailoverAsync(new FailoverCommand("pg2", true, "alice", "accepting the loss"));
+        Assert.Equal(1, started.Epoch);
+        var forced = await Wait.UntilAsync(controller.GetStatusAsync, s => s.Phase == FailoverPhase.Monitoring, TimeSpan.FromSeconds(30),
+            "the forced failover to finish", DrillTests.Describe);
         Assert.Equal("pg2", forced.Primary);
         Assert.Equal(1, forced.Epoch);
         Assert.False(await InRecoveryAsync(servers));
@@ -93,7 +96,9 @@ public sealed class NegativeTests(FailoverCluster cluster, ITestOutputHelper out
         // Fixed key, resumed: the halted step is retried and the failover completes with the same epoch.
         spec.Dns.TsigSecret = new SecretReference { File = servers.TsigSecretFile };
         await controller.ConfigureAsync(spec);
-        var resumed = await controller.ResumeAsync("bob");
+        Assert.False((await controller.ResumeAsync("bob")).Halted);
+        var resumed = await Wait.UntilAsync(controller.GetStatusAsync, s => s.Phase == FailoverPhase.Monitoring || s.Halted, TimeSpan.FromSeconds(30),
+            "the resumed failover to finish", DrillTests.Describe);
         Assert.Equal(FailoverPhase.Monitoring, resumed.Phase);
         Assert.Equal(1, resumed.Epoch);
         Assert.Equal("127.0.3.2", await Checks.DnsAsync(servers.Port(LocalServers.Bind2), "redis.vault.test"));

@@ -173,6 +173,11 @@ public static class FailoverCommand
             text += $"  blocked: {s.Blocker}\n";
         }
 
+        if (s.Progress.Length > 0)
+        {
+            text += $"  progress: {s.Progress}\n";
+        }
+
         if (s.LastError.Length > 0 && !s.Blocker.Contains(s.LastError, StringComparison.Ordinal))
         {
             text += $"  last error: {s.LastError}\n";
@@ -213,6 +218,7 @@ public static class FailoverCommand
         lastError = s.LastError.Length == 0 ? null : s.LastError,
         lastFailover = s.LastFailover?.ToDateTimeOffset(),
         silo = s.Silo,
+        progress = s.Progress.Length == 0 ? null : s.Progress,
         nodes = s.Nodes.Select(n => new
         {
             node = n.Node,

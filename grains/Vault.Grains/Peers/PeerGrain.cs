@@ -100,7 +100,9 @@ public sealed partial class PeerGrain(VaultNode node, JobRunner jobs, TreeStore 
     }
 
     public Task<ProbeResult> ProbeAsync(ProbeRequest request) =>
-        ServiceProvider.GetRequiredService<Failover.NodeProbe>().ProbeAsync(NodeId, request);
+        services.GetService<IObserverProbe>() is { } probe
+            ? probe.ProbeAsync(NodeId, request)
+            : Task.FromResult(new ProbeResult(NodeId, true, "no vote: this node does not host failover", 0));
 
     public async Task StorePackAsync(PackId pack, byte[] bytes)
     {

@@ -27,6 +27,7 @@ public class FailoverCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        await BeforeDeployAsync();
         var builder = new InProcessTestClusterBuilder(3);
         var count = 0;
         builder.ConfigureSilo((options, silo) =>
@@ -58,12 +59,21 @@ public class FailoverCluster : IAsyncLifetime
 
             silo.AddVaultFailover(routes);
             silo.UseInMemoryReminderService();
+            ConfigureSilo(silo);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Runs before the silos start (servers their configuration must name).</summary>
+    protected virtual Task BeforeDeployAsync() => Task.CompletedTask;
+
+    /// <summary>More services on every silo.</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
+    }
+
+    public virtual async Task DisposeAsync()
     {
         await Cluster.DisposeAsync();
         foreach (var node in _nodes)

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Vault.Grains.Failover;
 using Vault.Grains.Failover.Engines;
+using Vault.Grains.Failover.Fencing;
 using Vault.Grains.Failover.Notify;
+using Vault.Grains.Peers;
 
 namespace Vault.Grains.Hosting;
 
@@ -20,8 +22,10 @@ public static class VaultFailoverExtensions
         services.AddSingleton<RedisEngine>();
         services.AddSingleton<ReplicationEngines>();
         services.AddSingleton<FailoverSteps>();
+        services.AddSingleton<SshFence>();
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<NodeProbe>();
+        services.AddSingleton<IObserverProbe>(sp => sp.GetRequiredService<NodeProbe>());
         services.AddSingleton<WebhookNotifier>();
         services.AddHttpClient();
         return silo;

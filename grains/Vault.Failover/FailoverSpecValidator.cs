@@ -40,7 +40,17 @@ public static class FailoverSpecValidator
             Check(node.Port is >= 1 and <= 65535, $"{key}:Port", node.Port, "must be a TCP port between 1 and 65535");
             Check(node.Priority >= 0, $"{key}:Priority", node.Priority, "must not be negative (0 = never promote)");
             CheckSecret(errors, $"{k}:{key}:Password", node.Password);
+            var remote = !string.IsNullOrWhiteSpace(node.RemoteHost);
+            var fenceService = !string.IsNullOrWhiteSpace(node.FenceService);
+            var command = !string.IsNullOrWhiteSpace(node.FenceCommand);
+            Check(remote || !(fenceService || command), $"{key}:RemoteHost", node.RemoteHost, "must name a host of Vault:Remote:Hosts when FenceService or FenceCommand is set");
+            Check(!remote || fenceService ^ command, $"{key}:FenceService", node.FenceService,
+                "exactly one of FenceService and FenceCommand must be set when RemoteHost is (what stops the database on that host)");
         }
+
+        Check(Enum.IsDefined(spec.FenceUnreachable), "FenceUnreachable", spec.FenceUnreachable, "must be Halt or Proceed");
+        Check(!spec.SynchronousMode || spec.Engine == FailoverEngine.PostgreSql, "SynchronousMode", spec.SynchronousMode, "is supported for PostgreSql only");
+        Check(Enum.IsDefined(spec.NoSynchronousStandby), "NoSynchronousStandby", spec.NoSynchronousStandby, "must be Degrade or Block");
 
         foreach (var dup in nodes.GroupBy(n => NameOf(n.Node)).Where(g => g.Count() > 1))
         {

@@ -12,7 +12,9 @@ namespace Vault.Grains.Failover;
 /// One protected service. A timer checks every node; when the primary fails its checks past the
 /// threshold and a majority of the silos' observers agree, the controller picks a replica
 /// (<see cref="FailoverDecision"/>) and drives the steps (<see cref="FailoverSteps"/>) through the
-/// persisted state machine (<see cref="FailoverTransitions"/>). A reminder reactivates it after its silo dies.
+/// persisted state machine (<see cref="FailoverTransitions"/>): one step per timer turn, the new
+/// phase persisted after each, so no caller waits for a failover and status answers throughout.
+/// A reminder reactivates it after its silo dies.
 /// </summary>
 public sealed class FailoverControllerGrain(
     [PersistentState("failover", VaultStorage.State)] IPersistentState<FailoverControllerState> store,
@@ -26,6 +28,10 @@ public sealed class FailoverControllerGrain(
     private readonly Dictionary<string, NodeObservation> _observed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double?> _healthyLag = new(StringComparer.Ordinal);
     private IGrainTimer? _timer;
+    private IGrainTimer? _drive;
+    private DateTimeOffset _retryAt;
+    private RunningStep? _running;
+    private volatile string? _note;
     private int _failures;
     private long? _primaryPosition;
     private string? _blocker;
@@ -98,7 +104,8 @@ public sealed class FailoverControllerGrain(
         }
 
         Start(FailoverKind.Failover, choice.Node, $"operator {command.Operator}{(command.Force ? " (forced)" : "")}: {command.Reason ?? "no reason given"}");
-        await DriveAsync();
+        await store.WriteStateAsync();
+        Kick(TimeSpan.Zero);
         return Status();
     }
 
@@ -119,7 +126,8 @@ public sealed class FailoverControllerGrain(
         }
 
         Start(FailoverKind.Switchover, choice.Node, $"operator {command.Operator}: {command.Reason ?? "planned switchover"}");
-        await DriveAsync();
+        await store.WriteStateAsync();
+        Kick(TimeSpan.Zero);
         return Status();
     }
 
@@ -140,11 +148,10 @@ public sealed class FailoverControllerGrain(
         if (FailoverTransitions.Next(S.Phase, S.Halted, FailoverEvent.OperatorResumed) is { } t)
         {
             S.Halted = t.Halted;
-            S.Attempts = 0;
+            Apply(t);
         }
 
         await store.WriteStateAsync();
-        await DriveAsync();
         return Status();
     }
 
@@ -152,8 +159,12 @@ public sealed class FailoverControllerGrain(
     {
         _timer?.Dispose();
         _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.Zero, S.Spec!.CheckInterval) { KeepAlive = true });
+        _drive ??= this.RegisterGrainTimer(_ => StepAsync(), new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { KeepAlive = true });
         await this.RegisterOrUpdateReminder("keep-alive", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
+
+    /// <summary>Runs the next step in a turn of its own after <paramref name="delay"/> (the check timer also runs one when it is due).</summary>
+    private void Kick(TimeSpan delay) => _drive?.Change(delay, Timeout.InfiniteTimeSpan);
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
@@ -164,7 +175,7 @@ public sealed class FailoverControllerGrain(
 
         if (S.Phase != FailoverPhase.Monitoring)
         {
-            await DriveAsync();
+            await StepAsync();
             return;
         }
 
@@ -241,7 +252,8 @@ public sealed class FailoverControllerGrain(
                 {
                     Start(FailoverKind.Failover, choice.Node, string.Create(CultureInfo.InvariantCulture,
                         $"primary {S.Primary} failed {_failures} checks ({primary.Error}); {down} of {count} observers agree; {choice.Node} loses {choice.DataLossBytes} bytes"));
-                    await DriveAsync();
+                    await store.WriteStateAsync();
+                    Kick(TimeSpan.Zero);
                     return;
                 }
             }
@@ -297,93 +309,149 @@ public sealed class FailoverControllerGrain(
 
     private void Start(FailoverKind kind, string target, string reason)
     {
-        var t = FailoverTransitions.Next(S.Phase, S.Halted, kind == FailoverKind.Switchover ? FailoverEvent.SwitchoverRequested : FailoverEvent.FailoverConfirmed)!.Value;
-        S.Epoch++;
-        S.Phase = t.To;
+        var t = FailoverTransitions.Next(S.Phase, S.Halted, kind == FailoverKind.Switchover ? FailoverEvent.SwitchoverRequested : FailoverEvent.FailoverConfirmed)
+            ?? throw new FailoverRefusedException($"failover service '{Service}': a failover cannot start in {S.Phase}");
         S.Kind = kind;
         S.Target = target;
         S.OldPrimary = S.Primary;
-        S.Attempts = 0;
         S.Degraded = false;
         S.LastError = null;
         S.StartedAt = DateTimeOffset.UtcNow;
+        S.Phase = t.To;
+        S.Halted = t.Halted;
+        Apply(t);
         _blocker = null;
         FailoverLog.Started(logger, Service, S.Epoch, kind, S.Primary, target, reason);
         Audit("decision", $"{kind.ToString().ToLowerInvariant()} from {S.Primary} to {target}: {reason}", "ok", 0);
     }
 
-    private async Task DriveAsync()
+    /// <summary>The effects of a transition that change state only; the caller persists.</summary>
+    private void Apply(FailoverTransition t)
     {
-        await store.WriteStateAsync();
-        while (S.Phase != FailoverPhase.Monitoring && !S.Halted && S.Spec is { } spec)
+        if (t.Has(FailoverEffects.NewEpoch))
         {
-            var phase = S.Phase;
-            var run = new FailoverRun(Service, spec, S.Kind ?? FailoverKind.Failover, S.Epoch, S.OldPrimary ?? S.Primary!, S.Target!);
-            var clock = Stopwatch.StartNew();
-            FailoverEvent e;
-            string message;
-            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            {
-                try
-                {
-                    message = await steps.RunAsync(phase, run, deadline.Token);
-                    e = FailoverEvent.StepSucceeded;
-                }
-                catch (Exception ex) when (ex is FailoverStepException or OperationCanceledException or TimeoutException)
-                {
-                    message = ex is OperationCanceledException ? $"{phase} did not finish within 60 s" : ex.Message;
-                    S.Attempts++;
-                    S.LastError = $"{phase}: {message}";
-                    e = S.Attempts >= spec.StepAttempts ? FailoverEvent.AttemptsExhausted : FailoverEvent.StepFailed;
-                }
-            }
+            S.Epoch++;
+        }
 
-            var result = e == FailoverEvent.StepSucceeded ? "ok" : "failed";
-            FailoverLog.Step(logger, Service, S.Epoch, phase, result, clock.Elapsed.TotalMilliseconds, message);
-            Audit("action", $"{phase}: {message}" + (e == FailoverEvent.StepFailed ? string.Create(CultureInfo.InvariantCulture, $" (attempt {S.Attempts} of {spec.StepAttempts})") : ""),
-                result, clock.Elapsed.TotalMilliseconds, phase);
-            var t = FailoverTransitions.Next(phase, false, e)!.Value;
-            if (e == FailoverEvent.AttemptsExhausted && !t.Halted)
-            {
-                S.Degraded = true;
-            }
+        if (t.Has(FailoverEffects.ResetAttempts))
+        {
+            S.Attempts = 0;
+            _retryAt = DateTimeOffset.MinValue;
+        }
 
-            if (phase == FailoverPhase.Promoting && e == FailoverEvent.StepSucceeded)
-            {
-                S.Fenced.RemoveAll(f => f.Node == run.Target || f.Node == run.OldPrimary);
-                if (run.Kind == FailoverKind.Failover)
-                {
-                    S.Fenced.Add(new FencedNode(run.OldPrimary, S.Epoch, DateTimeOffset.UtcNow, false, null));
-                }
-                S.Primary = S.Target;
-                _failures = 0;
-                _primaryPosition = null;
-                _healthyLag.Clear();
-            }
+        if (t.Has(FailoverEffects.RetryAfterBackoff))
+        {
+            _retryAt = DateTimeOffset.UtcNow + Backoff(S.Attempts);
+        }
 
-            S.Phase = t.To;
-            S.Halted = t.Halted;
-            if (t.To != phase)
-            {
-                S.Attempts = 0;
-            }
+        if (t.Has(FailoverEffects.MarkDegraded))
+        {
+            S.Degraded = true;
+        }
 
-            if (t.Halted)
-            {
-                await HaltAsync(run);
-            }
-            else if (t.To == FailoverPhase.Monitoring)
-            {
-                Complete();
-            }
+        if (t.Has(FailoverEffects.RunStep))
+        {
+            Kick(t.Has(FailoverEffects.RetryAfterBackoff) ? Backoff(S.Attempts) : TimeSpan.Zero);
+        }
+    }
 
-            metrics.State(Service, S.Phase, S.Epoch);
-            await store.WriteStateAsync();
-            if (e == FailoverEvent.StepFailed)
+    private static TimeSpan Backoff(int attempts) => TimeSpan.FromMilliseconds(200 * Math.Max(1, attempts));
+
+    /// <summary>How long one step may run: 60 s, or the catch-up's own limit plus a margin when that is longer.</summary>
+    private static TimeSpan StepDeadline(FailoverPhase phase, FailoverServiceSpec spec) =>
+        phase == FailoverPhase.CatchingUp && spec.SwitchoverCatchUpTimeout + TimeSpan.FromSeconds(10) > TimeSpan.FromSeconds(60)
+            ? spec.SwitchoverCatchUpTimeout + TimeSpan.FromSeconds(10)
+            : TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// One step of the running failover, in this turn: run the phase's action once, feed its outcome
+    /// to the state machine, apply the effects and persist. Does nothing at rest, halted, or before
+    /// a failed step's back-off has passed.
+    /// </summary>
+    private async Task StepAsync()
+    {
+        if (S.Phase == FailoverPhase.Monitoring || S.Halted || S.Spec is not { } spec || _running is not null)
+        {
+            return;
+        }
+
+        if (DateTimeOffset.UtcNow < _retryAt)
+        {
+            Kick(_retryAt - DateTimeOffset.UtcNow);
+            return;
+        }
+
+        var phase = S.Phase;
+        var run = new FailoverRun(Service, spec, S.Kind ?? FailoverKind.Failover, S.Epoch, S.OldPrimary ?? S.Primary!, S.Target!);
+        var limit = StepDeadline(phase, spec);
+        var clock = Stopwatch.StartNew();
+        FailoverEvent e;
+        string message;
+        _note = null;
+        _running = new RunningStep(phase, S.Attempts + 1, DateTimeOffset.UtcNow);
+        var progress = new StepReport(note => _note = note);
+        using (var deadline = new CancellationTokenSource(limit))
+        {
+            try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * S.Attempts));
+                message = await steps.RunAsync(phase, run, progress, deadline.Token);
+                e = FailoverEvent.StepSucceeded;
+            }
+            catch (Exception ex) when (ex is FailoverStepException or OperationCanceledException or TimeoutException)
+            {
+                message = ex is OperationCanceledException ? string.Create(CultureInfo.InvariantCulture, $"{phase} did not finish within {limit.TotalSeconds:0} s") : ex.Message;
+                S.Attempts++;
+                S.LastError = $"{phase}: {message}";
+                e = S.Attempts >= spec.StepAttempts ? FailoverEvent.AttemptsExhausted : FailoverEvent.StepFailed;
+            }
+            finally
+            {
+                _running = null;
             }
         }
+
+        var result = e == FailoverEvent.StepSucceeded ? "ok" : "failed";
+        FailoverLog.Step(logger, Service, S.Epoch, phase, result, clock.Elapsed.TotalMilliseconds, message);
+        Audit("action", $"{phase}: {message}" + (e == FailoverEvent.StepFailed ? string.Create(CultureInfo.InvariantCulture, $" (attempt {S.Attempts} of {spec.StepAttempts})") : ""),
+            result, clock.Elapsed.TotalMilliseconds, phase);
+        var t = FailoverTransitions.Next(phase, false, e)!.Value;
+        if (t.Has(FailoverEffects.SwitchPrimary))
+        {
+            S.Fenced.RemoveAll(f => f.Node == run.Target || f.Node == run.OldPrimary);
+            if (run.Kind == FailoverKind.Failover)
+            {
+                S.Fenced.Add(new FencedNode(run.OldPrimary, S.Epoch, DateTimeOffset.UtcNow, false, null));
+            }
+
+            S.Primary = S.Target;
+            _failures = 0;
+            _primaryPosition = null;
+            _healthyLag.Clear();
+        }
+
+        S.Phase = t.To;
+        S.Halted = t.Halted;
+        Apply(t);
+        if (t.Has(FailoverEffects.NotifyHalted))
+        {
+            await HaltAsync(run);
+        }
+
+        if (t.Has(FailoverEffects.Complete))
+        {
+            Complete();
+        }
+
+        metrics.State(Service, S.Phase, S.Epoch);
+        await store.WriteStateAsync();
+    }
+
+    private sealed record RunningStep(FailoverPhase Phase, int Attempt, DateTimeOffset Since);
+
+    /// <summary>Reports from a running step, shown by status; synchronous, unlike <see cref="Progress{T}"/>, which posts to the thread pool.</summary>
+    private sealed class StepReport(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
     }
 
     private async Task HaltAsync(FailoverRun run)
@@ -499,6 +567,18 @@ public sealed class FailoverControllerGrain(
         return new FailoverStatus(Service, spec?.Engine ?? FailoverEngine.PostgreSql, spec is not null, spec?.Mode ?? FailoverMode.Automatic, S.Paused,
             S.Phase, S.Phase == FailoverPhase.Monitoring ? null : S.Kind, S.Halted, S.Epoch, S.Primary ?? "", S.Phase == FailoverPhase.Monitoring ? null : S.Target,
             _failures, _observed.Values.OrderBy(o => o.Node, StringComparer.Ordinal).ToList(), S.Fenced.ToList(),
-            S.Halted ? $"halted in {S.Phase}: {S.LastError}" : _blocker, S.LastError, S.LastFailover, silo.Name);
+            S.Halted ? $"halted in {S.Phase}: {S.LastError}" : _blocker, S.LastError, S.LastFailover, silo.Name, DescribeRunning());
+    }
+
+    private string? DescribeRunning()
+    {
+        if (_running is not { } r)
+        {
+            return S.Phase == FailoverPhase.Monitoring || S.Halted ? null : $"{S.Phase} is next";
+        }
+
+        var took = (DateTimeOffset.UtcNow - r.Since).TotalSeconds;
+        var note = _note;
+        return string.Create(CultureInfo.InvariantCulture, $"{r.Phase} running for {took:0.0} s (attempt {r.Attempt}){(note is null ? "" : ": " + note)}");
     }
 }

@@ -96,6 +96,36 @@ public sealed class PostgresEngine : IReplicationEngine
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Sets synchronous_standby_names (ALTER SYSTEM + reload) and returns the value the server reports afterwards.</summary>
+    public async Task<string> SetSynchronousStandbysAsync(ServerEndpoint server, string value, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(server, timeout, cancellationToken);
+        var literal = "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        await using (var set = new NpgsqlCommand($"ALTER SYSTEM SET synchronous_standby_names = {literal}", connection))
+        {
+            await set.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
+        {
+            await reload.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // The postmaster applies a reload asynchronously: a new session reads the value it settled on.
+        await using var check = await OpenAsync(server, timeout, cancellationToken);
+        for (var i = 0; ; i++)
+        {
+            await using var show = new NpgsqlCommand("SHOW synchronous_standby_names", check);
+            var now = (string?)await show.ExecuteScalarAsync(cancellationToken) ?? "";
+            if (now == value || i >= 40)
+            {
+                return now;
+            }
+
+            await Task.Delay(25, cancellationToken);
+        }
+    }
+
     internal static string SetConnInfo(string conninfo, string key, string value)
     {
         var parts = conninfo.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();

@@ -6,6 +6,7 @@ using System.Globalization;
 using Vault.Failover;
 using Vault.Grains.Failover.Dns;
 using Vault.Grains.Failover.Engines;
+using Vault.Grains.Failover.Fencing;
 using Vault.Grains.Failover.Notify;
 using Vault.Grains.Failover.Traffic;
 
@@ -14,12 +15,13 @@ namespace Vault.Grains.Failover;
 /// <summary>The failover being driven: who, from where to where, with which token.</summary>
 public sealed record FailoverRun(string Service, FailoverServiceSpec Spec, FailoverKind Kind, long Epoch, string OldPrimary, string Target);
 
-public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes)
+public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence)
 {
-    public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, CancellationToken cancellationToken) => phase switch
+    /// <summary>Runs the action of one phase once; <paramref name="progress"/> receives reports from a step that waits (a catch-up's positions).</summary>
+    public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken) => phase switch
     {
         FailoverPhase.Fencing => await FenceAsync(run, cancellationToken),
-        FailoverPhase.CatchingUp => await CatchUpAsync(run, cancellationToken),
+        FailoverPhase.CatchingUp => await CatchUpAsync(run, progress, cancellationToken),
         FailoverPhase.Promoting => await PromoteAsync(run, cancellationToken),
         FailoverPhase.Repointing => await RepointAsync(run, cancellationToken),
         FailoverPhase.EnablingTraffic => await EnableTrafficAsync(run, cancellationToken),
@@ -75,6 +77,11 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
             await engine.DemoteAsync(old, run.Spec.CheckTimeout * 3, cancellationToken);
             done.Add($"{run.OldPrimary} stopped taking writes");
         }
+        else if (await fence.FenceAsync(run, Node(run.Spec, run.OldPrimary), old, engine, cancellationToken) is { } fenced)
+        {
+            // Its machine answers SSH: the database is stopped there (or the service's policy let an unreachable host pass).
+            done.Add(fenced);
+        }
         else
         {
             // The old primary is down by the majority's checks; if it still answers, stop its writes too.
@@ -92,7 +99,7 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
         return string.Join("; ", done);
     }
 
-    private async Task<string> CatchUpAsync(FailoverRun run, CancellationToken cancellationToken)
+    private async Task<string> CatchUpAsync(FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken)
     {
         if (run.Kind == FailoverKind.Failover)
         {
@@ -115,6 +122,7 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
             }
 
             last = string.Create(CultureInfo.InvariantCulture, $"{run.OldPrimary} at {p.Position?.ToString(CultureInfo.InvariantCulture) ?? p.Error}, {run.Target} at {r.Position?.ToString(CultureInfo.InvariantCulture) ?? r.Error}");
+            progress.Report("waiting for zero lag: " + last);
             try
             {
                 await Task.Delay(50, deadline.Token);
@@ -140,9 +148,53 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
         }
 
         var seen = await engine.ObserveAsync(target, run.Spec.CheckTimeout * 2, cancellationToken);
-        return seen.Role == NodeRole.Primary
-            ? $"{run.Target} is primary"
-            : throw new FailoverStepException($"{target} still reports role {seen.Role} after promotion{(seen.Error is null ? "" : ": " + seen.Error)}");
+        if (seen.Role != NodeRole.Primary)
+        {
+            throw new FailoverStepException($"{target} still reports role {seen.Role} after promotion{(seen.Error is null ? "" : ": " + seen.Error)}");
+        }
+
+        return run.Spec.SynchronousMode && run.Spec.Engine == FailoverEngine.PostgreSql
+            ? $"{run.Target} is primary; {await SetSynchronousStandbysAsync(run, target, cancellationToken)}"
+            : $"{run.Target} is primary";
+    }
+
+    /// <summary>
+    /// Synchronous mode: the new primary waits for ANY 1 of the surviving replicas, so it does not block
+    /// every commit on a standby that is gone. None left: emptied with a critical alert (Degrade) or the
+    /// lost standbys named anyway (Block). Idempotent: the same value is set again on a repeat.
+    /// </summary>
+    private async Task<string> SetSynchronousStandbysAsync(FailoverRun run, ServerEndpoint primary, CancellationToken cancellationToken)
+    {
+        var survivors = run.Spec.Nodes.Select(FailoverSpecValidator.NameOf).Where(n => n != run.Target && n != run.OldPrimary).ToList();
+        var degrade = survivors.Count == 0 && run.Spec.NoSynchronousStandby == NoSynchronousStandbyPolicy.Degrade;
+        var names = survivors.Count > 0 ? survivors : [run.OldPrimary];
+        var value = degrade ? "" : $"ANY 1 ({string.Join(", ", names.Select(n => "\"" + n.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""))})";
+        var postgres = (PostgresEngine)engines.For(FailoverEngine.PostgreSql);
+        var now = await postgres.SetSynchronousStandbysAsync(primary, value, run.Spec.CheckTimeout * 3, cancellationToken);
+        if (now != value)
+        {
+            throw new FailoverStepException($"{primary} reports synchronous_standby_names '{now}' after setting '{value}'");
+        }
+
+        if (!degrade)
+        {
+            return survivors.Count > 0
+                ? $"synchronous_standby_names = '{value}'"
+                : $"no replica survives; synchronous_standby_names = '{value}': commits wait until {run.OldPrimary} rejoins (policy Block)";
+        }
+
+        var alert = $"CRITICAL: no synchronous standby is left for {run.Service}; synchronous_standby_names on {run.Target} emptied, commits are no longer confirmed by a replica (policy Degrade)";
+        string delivered;
+        try
+        {
+            delivered = await NotifyAsync(run, "failover.sync-standby-lost", alert, cancellationToken);
+        }
+        catch (FailoverStepException e)
+        {
+            delivered = "alert not delivered: " + e.Message;
+        }
+
+        return $"{alert}; {delivered}";
     }
 
     private async Task<string> RepointAsync(FailoverRun run, CancellationToken cancellationToken)

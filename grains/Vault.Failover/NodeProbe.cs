@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Vault.Grains.Failover.Engines;
+using Vault.Grains.Peers;
 using Vault.Peers;
 
 namespace Vault.Grains.Failover;
 
 /// <summary>This node's observer check for failover votes: connect through this node's routes and run a trivial query.</summary>
-public sealed class NodeProbe(ReplicationEngines engines, ObserverRoutes routes)
+public sealed class NodeProbe(ReplicationEngines engines, ObserverRoutes routes) : IObserverProbe
 {
     public async Task<ProbeResult> ProbeAsync(string observer, ProbeRequest request)
     {

@@ -1,6 +1,7 @@
-// The failover state machine, as a pure function of (phase, event). The grain persists the
-// result before it acts on it, so a controller that dies anywhere resumes in the phase it was in,
-// with the same epoch; each step is idempotent, so repeating the interrupted one is safe.
+// The failover state machine, as a pure function of (phase, event) to (next phase, effects). The
+// grain applies the effects and persists the result before the next step acts, one step per grain
+// turn, so a controller that dies anywhere resumes in the phase it was in, with the same epoch; each
+// step is idempotent, so repeating the interrupted one is safe.
 //
 //   Monitoring --Confirmed/Requested (epoch+1)--> Fencing --> CatchingUp --> Promoting --> Repointing
 //     --> EnablingTraffic --> PublishingDns --> Notifying --> Monitoring
@@ -34,8 +35,14 @@ public enum FailoverEvent
 
 /// <param name="To">The next phase.</param>
 /// <param name="Halted">The failover waits for an operator in <paramref name="To"/>.</param>
-/// <param name="NewEpoch">A new failover starts: the epoch (fencing token) increments.</param>
-public readonly record struct FailoverTransition(FailoverPhase To, bool Halted, bool NewEpoch);
+/// <param name="Effects">What the controller does because of the transition, besides entering <paramref name="To"/>.</param>
+public readonly record struct FailoverTransition(FailoverPhase To, bool Halted, FailoverEffects Effects)
+{
+    /// <summary>A new failover starts: the epoch (fencing token) increments.</summary>
+    public bool NewEpoch => Effects.HasFlag(FailoverEffects.NewEpoch);
+
+    public bool Has(FailoverEffects effect) => (Effects & effect) == effect;
+}
 
 public static class FailoverTransitions
 {
@@ -45,21 +52,30 @@ public static class FailoverTransitions
         if (halted)
         {
             // A halted failover only moves when an operator resumes it: the step is tried again.
-            return e == FailoverEvent.OperatorResumed ? new FailoverTransition(phase, false, false) : null;
+            return e == FailoverEvent.OperatorResumed
+                ? new FailoverTransition(phase, false, FailoverEffects.ResetAttempts | FailoverEffects.RunStep)
+                : null;
         }
 
         return (phase, e) switch
         {
             (FailoverPhase.Monitoring, FailoverEvent.FailoverConfirmed or FailoverEvent.SwitchoverRequested)
-                => new FailoverTransition(FailoverPhase.Fencing, false, true),
+                => new FailoverTransition(FailoverPhase.Fencing, false, FailoverEffects.NewEpoch | FailoverEffects.ResetAttempts | FailoverEffects.RunStep),
             (FailoverPhase.Monitoring, _) => null,
             (_, FailoverEvent.FailoverConfirmed or FailoverEvent.SwitchoverRequested or FailoverEvent.OperatorResumed) => null,
-            (_, FailoverEvent.StepSucceeded) => new FailoverTransition(After(phase), false, false),
-            (_, FailoverEvent.StepFailed) => new FailoverTransition(phase, false, false),
-            (_, FailoverEvent.AttemptsExhausted) when IsEssential(phase) => new FailoverTransition(phase, true, false),
-            (_, FailoverEvent.AttemptsExhausted) => new FailoverTransition(After(phase), false, false),
+            (_, FailoverEvent.StepSucceeded) => Advance(phase, phase == FailoverPhase.Promoting ? FailoverEffects.SwitchPrimary : FailoverEffects.None),
+            (_, FailoverEvent.StepFailed) => new FailoverTransition(phase, false, FailoverEffects.RetryAfterBackoff | FailoverEffects.RunStep),
+            (_, FailoverEvent.AttemptsExhausted) when IsEssential(phase) => new FailoverTransition(phase, true, FailoverEffects.NotifyHalted),
+            (_, FailoverEvent.AttemptsExhausted) => Advance(phase, FailoverEffects.MarkDegraded),
             _ => null,
         };
+    }
+
+    private static FailoverTransition Advance(FailoverPhase phase, FailoverEffects extra)
+    {
+        var to = After(phase);
+        var next = to == FailoverPhase.Monitoring ? FailoverEffects.Complete : FailoverEffects.RunStep;
+        return new FailoverTransition(to, false, extra | FailoverEffects.ResetAttempts | next);
     }
 
     /// <summary>A step without which the failover must not be called done.</summary>

@@ -1,0 +1,7 @@
+namespace Vault.Remote.Commands;
+
+public enum RemoteStreamKind
+{
+    Stdout,
+    Stderr,
+}

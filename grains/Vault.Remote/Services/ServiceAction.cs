@@ -1,0 +1,10 @@
+namespace Vault.Remote.Services;
+
+public enum ServiceAction
+{
+    Status,
+    Start,
+    Stop,
+    Restart,
+    Reload,
+}
