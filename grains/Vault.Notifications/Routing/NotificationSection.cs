@@ -14,14 +14,23 @@ public static partial class NotificationSection
     public static NotificationOptions Bind(IConfiguration configuration)
     {
         var section = configuration.GetSection(NotificationOptions.Section);
-        try
+
+        // The dictionaries are bound entry by entry, so an error names the channel or rule it is in.
+        var scalars = section.AsEnumerable(makePathsRelative: true)
+            .Where(kv => !IsUnder(kv.Key, nameof(NotificationOptions.Channels)) && !IsUnder(kv.Key, nameof(NotificationOptions.Rules)));
+        var top = new ConfigurationBuilder().AddInMemoryCollection(scalars).Build();
+        var options = Get<NotificationOptions>(top, top, NotificationOptions.Section + ":", NotificationOptions.Section);
+        foreach (var child in section.GetSection(nameof(NotificationOptions.Channels)).GetChildren())
         {
-            return section.Get<NotificationOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new NotificationOptions();
+            options.Channels[child.Key] = Get<ChannelOptions>(child, configuration, "", child.Path);
         }
-        catch (InvalidOperationException e)
+
+        foreach (var child in section.GetSection(nameof(NotificationOptions.Rules)).GetChildren())
         {
-            throw new NotificationConfigurationException(Describe(configuration, e));
+            options.Rules[child.Key] = Get<RouteRule>(child, configuration, "", child.Path);
         }
+
+        return options;
     }
 
     public static IEnumerable<string> Validate(NotificationOptions o)
@@ -284,9 +293,32 @@ public static partial class NotificationSection
     private static bool IsHttpUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
-    private static string Describe(IConfiguration configuration, InvalidOperationException e)
+    private static bool IsUnder(string key, string name) =>
+        key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase);
+
+    private static T Get<T>(IConfiguration configuration, IConfiguration values, string keyPrefix, string path)
+        where T : new()
     {
-        if (ConversionError().Match(e.Message) is { Success: true } m)
+        try
+        {
+            return configuration.Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new NotificationConfigurationException(Describe(values, keyPrefix, path, e));
+        }
+    }
+
+    private static string Describe(IConfiguration configuration, string keyPrefix, string path, InvalidOperationException e)
+    {
+        // The binder wraps the real cause (dictionaries, nested objects): read the innermost message.
+        Exception cause = e;
+        while (cause.InnerException is InvalidOperationException inner)
+        {
+            cause = inner;
+        }
+
+        if (ConversionError().Match(cause.Message) is { Success: true } m)
         {
             var key = m.Groups["key"].Value;
             var rule = m.Groups["type"].Value switch
@@ -298,12 +330,12 @@ public static partial class NotificationSection
                 var t when t.Contains("SmtpSecurity", StringComparison.Ordinal) => "must be StartTls, Tls or None",
                 var t => $"cannot be read as {t}",
             };
-            return $"{key} is '{configuration[key]}'; {rule}";
+            return $"{keyPrefix}{key} is '{configuration[key]}'; {rule}";
         }
 
-        return UnknownKeys().Match(e.Message) is { Success: true } u
-            ? $"{NotificationOptions.Section}: unknown key(s) {u.Groups["keys"].Value} (not a setting of notifications, a channel, a rule or quiet hours; see docs/notifications.md)"
-            : $"{NotificationOptions.Section}: {e.Message}";
+        return UnknownKeys().Match(cause.Message) is { Success: true } u
+            ? $"{path}: unknown key(s) {u.Groups["keys"].Value} (not a setting here; see docs/notifications.md)"
+            : $"{path}: {cause.Message}";
     }
 
     [GeneratedRegex("at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
