@@ -309,6 +309,7 @@ public sealed class FailoverControllerGrain(
         S.StartedAt = DateTimeOffset.UtcNow;
         _blocker = null;
         FailoverLog.Started(logger, Service, S.Epoch, kind, S.Primary, target, reason);
+        steps.Announce(Service, kind, S.Epoch, S.Primary, target, "failover.started", $"{kind.ToString().ToLowerInvariant()} from {S.Primary} to {target}: {reason}");
         Audit("decision", $"{kind.ToString().ToLowerInvariant()} from {S.Primary} to {target}: {reason}", "ok", 0);
     }
 

@@ -23,6 +23,7 @@ public static class VaultFailoverExtensions
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<NodeProbe>();
         services.AddSingleton<WebhookNotifier>();
+        Notifications.NotificationDefaults.AddVaultNotificationDefaults(services);
         services.AddHttpClient();
         return silo;
     }

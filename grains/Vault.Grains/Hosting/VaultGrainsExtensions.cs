@@ -31,6 +31,8 @@ public static class VaultGrainsExtensions
         services.AddSingleton(replication);
         services.TryAddSingleton(new RetentionSettings());
         services.AddSingleton<ClusterView>();
+        Notifications.NotificationDefaults.AddVaultNotificationDefaults(services);
+        services.AddHostedService<Notifications.MembershipWatch>();
         services.AddSingleton<PackReplicator>();
         if (replication.Clustered)
         {

@@ -28,6 +28,7 @@ public sealed class JobRunner(
     PackReplicator replicator,
     ClusterView view,
     Retention.RetentionSettings retention,
+    Vault.Notifications.INotificationSink notifications,
     ILoggerFactory loggers)
 {
     private const int KeepFinished = 200;
@@ -114,6 +115,7 @@ public sealed class JobRunner(
             {
                 VaultMetrics.JobFinished(record.Kind, record.Node, record.State, clock.Elapsed);
                 activity?.SetStatus(record.State == JobState.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error, record.Error);
+                Notifications.NodeEvents.JobFinished(notifications, record.Kind, record.State, record.Node, record.Id.ToString(), record.Error, record.Snapshot?.ToString());
             }
         }, CancellationToken.None);
         return record;

@@ -24,6 +24,8 @@ public sealed partial class RepairLoop(
     VaultNode node,
     ClusterView view,
     IGrainFactory grains,
+    Notifications.UnderReplicationWatch underReplication,
+    Vault.Notifications.INotificationSink notifications,
     ILogger<RepairLoop> logger) : BackgroundService
 {
     private const int BatchSize = 512;
@@ -176,6 +178,7 @@ public sealed partial class RepairLoop(
         }
 
         UnderReplicated = under;
+        underReplication.Observe(local, under);
         LastPass = DateTimeOffset.UtcNow;
         if (pushed > 0 || dropped > 0)
         {
@@ -187,6 +190,7 @@ public sealed partial class RepairLoop(
             await grains.GetGrain<IRosterGrain>(IRosterGrain.DefaultKey).CompleteDecommissionAsync(local);
             await view.RefreshAsync(force: true);
             LogDecommissioned(local);
+            Notifications.NodeEvents.DecommissionFinished(notifications, local);
         }
 
         return (pushed, dropped);

@@ -18,13 +18,15 @@ public static class EventKinds
     public const string FailoverFinished = "failover.finished";
     public const string FailoverHalted = "failover.halted";
     public const string SwitchoverDone = "switchover.done";
+    public const string FailoverBlocked = "failover.blocked";
+    public const string FailoverOldPrimaryReturned = "failover.old-primary-returned";
     public const string ChannelFailing = "channel.failing";
     public const string Test = "notify.test";
 
     public static IReadOnlyList<string> All { get; } =
     [
         BackupFailed, RestoreFailed, CheckFailed, GcFailed, JobFailed, ScheduleGaveUp, ScrubDamage, PackUnderReplicated,
-        NodeDown, NodeUp, DecommissionFinished, FailoverStarted, FailoverFinished, FailoverHalted, SwitchoverDone,
+        NodeDown, NodeUp, DecommissionFinished, FailoverStarted, FailoverFinished, FailoverHalted, SwitchoverDone, FailoverBlocked, FailoverOldPrimaryReturned,
         ChannelFailing, Test,
     ];
 
