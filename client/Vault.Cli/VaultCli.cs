@@ -68,6 +68,7 @@ public static class VaultCli
         root.Subcommands.Add(ForgetCommand.Create(globals));
         root.Subcommands.Add(CheckCommand.Create(globals));
         root.Subcommands.Add(ScheduleCommand.Create(globals));
+        root.Subcommands.Add(NotifyCommand.Create(globals));
         return root;
     }
 }

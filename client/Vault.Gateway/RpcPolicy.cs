@@ -45,6 +45,8 @@ public static class RpcPolicy
         ["PutSchedule"] = new(ApiRole.Operator, Mutating: true),
         ["DeleteSchedule"] = new(ApiRole.Operator, Mutating: true),
         ["RunScheduleNow"] = new(ApiRole.Operator, Mutating: true),
+        ["GetNotifyStatus"] = new(ApiRole.Reader, Mutating: false),
+        ["TestNotifyChannel"] = new(ApiRole.Operator, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

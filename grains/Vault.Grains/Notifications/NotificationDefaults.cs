@@ -17,7 +17,8 @@ public static class NotificationDefaults
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEventRecorder, AuditEventRecorder>();
         services.TryAddSingleton(new NotificationOptions());
-        services.TryAddSingleton(sp => new NotificationHub(sp.GetRequiredService<NotificationOptions>(), NotificationOutbox.Open(null), new NotificationContext(sp.GetRequiredService<ILocalSiloDetails>().Name, null),
+        services.TryAddSingleton(_ => NotificationOutbox.Open(null));
+        services.TryAddSingleton(sp => new NotificationHub(sp.GetRequiredService<NotificationOptions>(), sp.GetRequiredService<NotificationOutbox>(), new NotificationContext(sp.GetRequiredService<ILocalSiloDetails>().Name, null),
             sp.GetRequiredService<IEventRecorder>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationHub>>()));
         services.TryAddSingleton<INotificationSink>(sp => sp.GetRequiredService<NotificationHub>());
         services.TryAddSingleton<UnderReplicationWatch>();
