@@ -16,7 +16,8 @@ public static class NotificationServiceExtensions
     /// </summary>
     public static IServiceCollection AddVaultNotifications(this IServiceCollection services, NotificationOptions options, string node, string? outboxDirectory)
     {
-        services.AddHttpClient(ChannelFactory.HttpClientName);
+        // No request logging: a Slack webhook URL is a credential, and the handlers would log it.
+        services.AddHttpClient(ChannelFactory.HttpClientName).RemoveAllLoggers();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(new NotificationContext(node, options.StatusPageUrl));
