@@ -70,6 +70,7 @@ public static class VaultCli
         root.Subcommands.Add(ScheduleCommand.Create(globals));
         root.Subcommands.Add(KeyCommand.Create(globals));
         root.Subcommands.Add(RemoteCommand.Create(globals));
+        root.Subcommands.Add(NotifyCommand.Create(globals));
         return root;
     }
 }

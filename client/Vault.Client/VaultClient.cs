@@ -428,6 +428,14 @@ public sealed partial class VaultClient : IDisposable
     public Task<Schedule> RunScheduleNowAsync(string name, CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.RunScheduleNowAsync(new RunScheduleNowRequest { Name = name }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
 
+    /// <summary>A node's notification outbox (empty node: the gateway's): pending, dead-lettered and last error per channel, open conditions.</summary>
+    public Task<NotifyStatus> GetNotifyStatusAsync(string node = "", CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.GetNotifyStatusAsync(new GetNotifyStatusRequest { Node = node }, cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);
+
+    /// <summary>Sends a test message to one notification channel of a node and returns its first outcome (not retried: each call sends one).</summary>
+    public Task<TestNotifyChannelResponse> TestNotifyChannelAsync(string channel, string node = "", CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.TestNotifyChannelAsync(new TestNotifyChannelRequest { Channel = channel, Node = node }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+
     /// <summary>Closes the channel when this client created it.</summary>
     public void Dispose() => _ownedChannel?.Dispose();
 

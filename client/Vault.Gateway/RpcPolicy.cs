@@ -53,6 +53,8 @@ public static class RpcPolicy
         ["RemoteUpload"] = new(ApiRole.Admin, Mutating: true),
         ["RemoteDownload"] = new(ApiRole.Admin, Mutating: true),
         ["RemoteTrust"] = new(ApiRole.Admin, Mutating: true),
+        ["GetNotifyStatus"] = new(ApiRole.Reader, Mutating: false),
+        ["TestNotifyChannel"] = new(ApiRole.Operator, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

@@ -322,6 +322,7 @@ public sealed class FailoverControllerGrain(
         Apply(t);
         _blocker = null;
         FailoverLog.Started(logger, Service, S.Epoch, kind, S.Primary, target, reason);
+        steps.Announce(Service, kind, S.Epoch, S.Primary, target, "failover.started", $"{kind.ToString().ToLowerInvariant()} from {S.Primary} to {target}: {reason}");
         Audit("decision", $"{kind.ToString().ToLowerInvariant()} from {S.Primary} to {target}: {reason}", "ok", 0);
     }
 

@@ -15,7 +15,7 @@ namespace Vault.Grains.Failover;
 /// <summary>The failover being driven: who, from where to where, with which token.</summary>
 public sealed record FailoverRun(string Service, FailoverServiceSpec Spec, FailoverKind Kind, long Epoch, string OldPrimary, string Target);
 
-public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence)
+public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence, Vault.Notifications.INotificationSink notifications)
 {
     /// <summary>Runs the action of one phase once; <paramref name="progress"/> receives reports from a step that waits (a catch-up's positions).</summary>
     public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken) => phase switch
@@ -43,6 +43,7 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
     /// <summary>Sends an event to the webhooks; returns the failures (empty = delivered or none configured).</summary>
     public async Task<string> NotifyAsync(FailoverRun run, string eventName, string message, CancellationToken cancellationToken)
     {
+        Announce(run.Service, run.Kind, run.Epoch, run.OldPrimary, run.Target, eventName, message);
         if (run.Spec.Webhooks.Count == 0)
         {
             return "no webhooks configured";
@@ -54,6 +55,10 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
             ? string.Create(CultureInfo.InvariantCulture, $"{eventName} delivered to {run.Spec.Webhooks.Count} webhook(s)")
             : throw new FailoverStepException(string.Join("; ", failures));
     }
+
+    /// <summary>Hands a failover event to the node's notifications (routed, deduplicated, durable), besides the service's own webhooks.</summary>
+    public void Announce(string service, FailoverKind kind, long epoch, string? oldPrimary, string target, string eventName, string message) =>
+        Notifications.FailoverEvents.Publish(notifications, service, kind, epoch, oldPrimary, target, eventName, message);
 
     public static HaproxyRuntime? Haproxy(FailoverServiceSpec spec) =>
         spec.Traffic is { } t && FailoverSpecValidator.SplitEndpoint(t.RuntimeApi) is var (host, port)

@@ -54,9 +54,10 @@ public static partial class VaultNodeHosting
         var options = Bind(builder.Configuration);
         var failover = FailoverSection.Bind(builder.Configuration);
         var schedules = ScheduleSection.Bind(builder.Configuration, options.NodeId);
+        var notifications = NotificationHosting.Bind(builder.Configuration);
         var gateway = new Vault.Gateway.GatewayOptions();
         builder.Configuration.GetSection(Vault.Gateway.GatewayOptions.SectionName).Bind(gateway);
-        var errors = options.Validate().Concat(failover.Validate()).Concat(schedules.Validate()).Concat(gateway.Validate(options.BindAddress)).ToList();
+        var errors = options.Validate().Concat(failover.Validate()).Concat(schedules.Validate()).Concat(gateway.Validate(options.BindAddress)).Concat(Vault.Notifications.NotificationSection.Validate(notifications)).ToList();
         if (errors.Count > 0)
         {
             throw new StartupException(string.Join(Environment.NewLine, errors));
@@ -64,6 +65,7 @@ public static partial class VaultNodeHosting
 
         var node = options.Cluster.IsCluster ? OpenClusterNode(options) : OpenNode(options);
         builder.Services.AddSingleton(options);
+        builder.Services.AddVaultNodeNotifications(notifications, options);
         var ip = IPAddress.Parse(options.BindAddress);
         if (gateway.Tls.Enabled)
         {

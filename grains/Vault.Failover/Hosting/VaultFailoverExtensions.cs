@@ -27,6 +27,7 @@ public static class VaultFailoverExtensions
         services.AddSingleton<NodeProbe>();
         services.AddSingleton<IObserverProbe>(sp => sp.GetRequiredService<NodeProbe>());
         services.AddSingleton<WebhookNotifier>();
+        Notifications.NotificationDefaults.AddVaultNotificationDefaults(services);
         services.AddHttpClient();
         return silo;
     }

@@ -2,7 +2,6 @@
 // X-Vault-Signature: sha256=<hex of HMAC(secret, body)>), retried with exponential backoff.
 // Receivers verify the signature over the exact bytes and may de-duplicate on X-Vault-Delivery.
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Vault.Failover;
@@ -36,7 +35,7 @@ public sealed class WebhookNotifier(IHttpClientFactory httpClients)
         return failures.Where(f => f is not null).Select(f => f!).ToList();
     }
 
-    public static string Sign(byte[] secret, ReadOnlySpan<byte> body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(secret, body));
+    public static string Sign(byte[] secret, ReadOnlySpan<byte> body) => Vault.Notifications.WebhookSignature.Sign(secret, body);
 
     private async Task<string?> DeliverAsync(WebhookSpec hook, byte[] body, string eventName, string delivery, int attempts, CancellationToken cancellationToken)
     {

@@ -34,6 +34,7 @@ public sealed partial class ScrubLoop(
     ClusterView view,
     IGrainFactory grains,
     ScrubSettings settings,
+    Vault.Notifications.INotificationSink notifications,
     ILogger<ScrubLoop> logger) : BackgroundService
 {
     public const string CursorFile = "scrub-cursor.json";
@@ -316,12 +317,14 @@ public sealed partial class ScrubLoop(
             cursor.ClearUnrepaired(pack);
             ScrubMetrics.Damaged(node.NodeId, repaired: true);
             LogRepaired(pack.ToString(), node.NodeId, source!, problem);
+            Notifications.NodeEvents.ScrubDamage(notifications, node.NodeId, pack.ToString(), repaired: true, problem, source);
         }
         else
         {
             cursor.MarkUnrepaired(pack);
             ScrubMetrics.Damaged(node.NodeId, repaired: false);
             LogUnrepaired(pack.ToString(), node.Packs.PathOf(pack), problem, source ?? "no other node holds a copy");
+            Notifications.NodeEvents.ScrubDamage(notifications, node.NodeId, pack.ToString(), repaired: false, problem, source ?? "no other node holds a copy");
         }
 
         return (repair, size);

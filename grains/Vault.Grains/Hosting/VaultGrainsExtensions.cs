@@ -32,6 +32,8 @@ public static class VaultGrainsExtensions
         services.TryAddSingleton(new RetentionSettings());
         services.TryAddSingleton(RestoreLimits.Default);
         services.AddSingleton<ClusterView>();
+        Notifications.NotificationDefaults.AddVaultNotificationDefaults(services);
+        services.AddHostedService<Notifications.MembershipWatch>();
         services.AddSingleton<PackReplicator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CondemnedPacks>();

@@ -32,6 +32,7 @@ public sealed class JobRunner(
     Retention.RetentionSettings retention,
     RestoreLimits restoreLimits,
     IngestPath ingest,
+    Vault.Notifications.INotificationSink notifications,
     ILoggerFactory loggers) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const int KeepFinished = 200;
@@ -158,6 +159,7 @@ public sealed class JobRunner(
             {
                 VaultMetrics.JobFinished(record.Kind, record.Node, record.State, clock.Elapsed);
                 activity?.SetStatus(record.State == JobState.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error, record.Error);
+                Notifications.NodeEvents.JobFinished(notifications, record.Kind, record.State, record.Node, record.Id.ToString(), record.Error, record.Snapshot?.ToString());
             }
         }, CancellationToken.None);
         return record;

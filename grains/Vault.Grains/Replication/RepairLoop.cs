@@ -29,6 +29,8 @@ public sealed partial class RepairLoop(
     ClusterView view,
     IGrainFactory grains,
     CondemnedPacks condemned,
+    Notifications.UnderReplicationWatch underReplication,
+    Vault.Notifications.INotificationSink notifications,
     ILogger<RepairLoop> logger) : BackgroundService
 {
     private const int BatchSize = 512;
@@ -196,6 +198,7 @@ public sealed partial class RepairLoop(
         }
 
         UnderReplicated = under;
+        underReplication.Observe(local, under);
         LastPass = DateTimeOffset.UtcNow;
         if (pushed > 0 || dropped > 0)
         {
@@ -207,6 +210,7 @@ public sealed partial class RepairLoop(
             await grains.GetGrain<IRosterGrain>(IRosterGrain.DefaultKey).CompleteDecommissionAsync(local);
             await view.RefreshAsync(force: true);
             LogDecommissioned(local);
+            Notifications.NodeEvents.DecommissionFinished(notifications, local);
         }
 
         return (pushed, dropped);

@@ -16,6 +16,7 @@ namespace Vault.Grains.Schedules;
 public sealed class ScheduleGrain(
     [PersistentState("schedule", VaultStorage.State)] IPersistentState<ScheduleState> store,
     IOptions<ReminderOptions> reminderOptions,
+    Vault.Notifications.INotificationSink notifications,
     ILogger<ScheduleGrain> logger) : Grain, IScheduleGrain, IRemindable
 {
     public const string ReminderName = "schedule";
@@ -236,6 +237,7 @@ public sealed class ScheduleGrain(
             {
                 (S.LastResult, S.LastError, S.LastDetail, S.ConsecutiveFailures) = (ScheduleResult.Succeeded, null, step.Detail, 0);
                 ScheduleLog.Succeeded(logger, Name, S.Attempt, step.Detail);
+                Notifications.NodeEvents.ScheduleSucceeded(notifications, Name);
                 S.Attempt = 0;
             }
             else
@@ -250,6 +252,7 @@ public sealed class ScheduleGrain(
                 else
                 {
                     ScheduleLog.GaveUp(logger, Name, S.Attempt, S.NextDue, step.Error);
+                    Notifications.NodeEvents.ScheduleGaveUp(notifications, Name, S.Attempt, step.Error, S.NextDue);
                     S.Attempt = 0;
                 }
             }

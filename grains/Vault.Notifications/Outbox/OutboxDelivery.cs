@@ -1,0 +1,18 @@
+namespace Vault.Notifications;
+
+/// <summary>
+/// One event for one channel, as the outbox keeps it until it is delivered or dead-lettered. <see cref="Id"/>
+/// is stable across retries and restarts (receivers de-duplicate on it: webhook X-Vault-Delivery).
+/// </summary>
+public sealed record OutboxDelivery(
+    string Id,
+    string Channel,
+    VaultEvent Event,
+    EventSeverity Severity,
+    int SuppressedRepeats,
+    DateTimeOffset Created,
+    DateTimeOffset NextAttempt,
+    int Attempts = 0,
+    string? LastError = null,
+    DateTimeOffset? Finished = null,
+    bool Test = false);
