@@ -1,6 +1,9 @@
+using Vault.Configuration;
+
 namespace Vault.Silo.Hosting;
 
 /// <summary>Metrics sampling and trace export, bound from <c>Vault:Telemetry</c>.</summary>
+[ConfigurationSection(Section)]
 public sealed class TelemetryOptions
 {
     public const string Section = "Vault:Telemetry";
@@ -34,6 +37,7 @@ public sealed class TelemetryOptions
 }
 
 /// <summary>Console log format, bound from <c>Vault:Logging</c>. Levels come from the standard <c>Logging</c> section.</summary>
+[ConfigurationSection(Section)]
 public sealed class LoggingOptions
 {
     public const string Section = "Vault:Logging";
@@ -51,6 +55,7 @@ public sealed class LoggingOptions
 }
 
 /// <summary>Readiness thresholds, bound from <c>Vault:Health</c>.</summary>
+[ConfigurationSection(Section)]
 public sealed class HealthOptions
 {
     public const string Section = "Vault:Health";
@@ -68,6 +73,7 @@ public sealed class HealthOptions
 }
 
 /// <summary>The Orleans Dashboard at /dashboard on the HTTP port, bound from <c>Vault:Dashboard</c>.</summary>
+[ConfigurationSection(Section)]
 public sealed class DashboardOptions
 {
     public const string Section = "Vault:Dashboard";

@@ -127,20 +127,7 @@ public static class VaultTelemetry
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)
-        where T : new()
-    {
-        var options = new T();
-        try
-        {
-            configuration.GetSection(section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"{section}: {e.Message}");
-        }
-
-        return options;
-    }
+        where T : new() => NodeConfiguration.Bind<T>(configuration, section);
 
     /// <summary>
     /// One page for a human or a status board: last backup per node and its age, this node's
