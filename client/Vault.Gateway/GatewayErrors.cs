@@ -37,6 +37,10 @@ public static class GatewayErrors
             WrongPasswordException or FailoverRefusedException => (new Status(StatusCode.FailedPrecondition, exception.Message), false),
             ReplicationException => (new Status(StatusCode.Unavailable, exception.Message), false),
             OperationCanceledException => (new Status(StatusCode.Cancelled, "the operation was cancelled"), false),
+            // A grain call that got no answer in time (Orleans' response timeout): the documented 504, not a 500.
+            TimeoutException => (new Status(StatusCode.DeadlineExceeded, $"the cluster did not answer in time: {exception.Message}"), false),
+            // ENAMETOOLONG from a node: the request named a path the file system cannot hold.
+            PathTooLongException => (new Status(StatusCode.InvalidArgument, exception.Message), false),
             VaultException or StorageException => (new Status(StatusCode.Internal, exception.Message), true),
             _ => (new Status(StatusCode.Internal, InternalMessage), true),
         };

@@ -37,7 +37,7 @@ public static class GatewaySurface
         this WebApplicationBuilder builder, IPAddress address, int httpPort, int grpcPort, Action<GatewayOptions> configure)
     {
         var options = StrictBinder.Bind<GatewayOptions>(builder.Configuration, GatewayOptions.SectionName);
-        var errors = options.Validate(address.ToString()).ToList();
+        var errors = options.Validate(address.ToString()).Concat(BootstrapToken.Validate(options)).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationBindingException(errors);

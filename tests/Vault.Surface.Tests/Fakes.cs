@@ -26,6 +26,8 @@ public sealed class FakeGrainFactory : IGrainFactory
 
     public FakeAuditLog Audit { get; } = new();
 
+    public FakeRefusedCalls Refused { get; } = new();
+
     TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix)
     {
         object grain = typeof(TGrainInterface) == typeof(ISnapshotCatalogGrain)
@@ -37,6 +39,7 @@ public sealed class FakeGrainFactory : IGrainFactory
             : typeof(TGrainInterface) == typeof(Vault.Schedules.IScheduleGrain) ? Schedules.GetOrAdd(primaryKey, k => new FakeSchedule(k))
             : typeof(TGrainInterface) == typeof(Vault.Schedules.IScheduleRegistryGrain) ? new FakeScheduleRegistry(Schedules)
             : typeof(TGrainInterface) == typeof(IAuditLogGrain) ? Audit
+            : typeof(TGrainInterface) == typeof(IRefusedCallsGrain) ? Refused
             : throw new NotSupportedException(typeof(TGrainInterface).Name);
         return (TGrainInterface)grain;
     }

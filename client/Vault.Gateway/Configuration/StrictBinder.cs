@@ -146,7 +146,15 @@ public static class StrictBinder
             }
         }
 
-        return best is not null && bestDistance <= Math.Max(2, key.Length / 3) ? best : null;
+        if (best is not null && bestDistance <= Math.Max(2, key.Length / 3))
+        {
+            return best;
+        }
+
+        // A key cut short ("Certificate" for "CertificateFile") is a typo too.
+        return key.Length >= 4
+            ? candidates.Where(c => c.StartsWith(key, StringComparison.OrdinalIgnoreCase)).OrderBy(c => c.Length).FirstOrDefault()
+            : null;
     }
 
     private static int Distance(string a, string b)
