@@ -18,7 +18,8 @@ namespace Vault.Gateway;
 /// vault-gateway: Vault:Gateway bound strictly and validated (plaintext refused outside loopback unless
 /// AllowPlaintext; authentication required outside loopback unless Auth=off), the certificate loaded at start,
 /// Kestrel's listeners (TLS when configured) and request limits, the gRPC and REST services with their
-/// interceptors, rate limiter, CORS and problem details, and /health/live and /health/ready.
+/// interceptors, rate limiter, CORS and problem details, the keys of the endpoints beside the API
+/// (<see cref="ProtectedEndpoint"/>), and /health/live and /health/ready.
 /// </summary>
 public static class GatewaySurface
 {
@@ -99,6 +100,7 @@ public static class GatewaySurface
     public static WebApplication MapVaultGatewaySurface(this WebApplication app)
     {
         app.UseVaultGateway();
+        app.UseMiddleware<ProtectedEndpointsMiddleware>();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealthAsync });
         app.MapVaultGateway();
@@ -114,8 +116,13 @@ public static class GatewaySurface
         }
     }
 
-    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    // The status code is for anyone (probes); with authentication required, the descriptions (which name
+    // directories and silos) only for a reader key.
+    private static async Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
+        var services = context.RequestServices;
+        var details = await ProtectedEndpointsMiddleware.MayReadDetailsAsync(
+            context, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value, services.GetRequiredService<ApiKeys>());
         context.Response.ContentType = "application/json";
         var body = new
         {
@@ -123,10 +130,10 @@ public static class GatewaySurface
             checks = report.Entries.ToDictionary(e => e.Key, e => new
             {
                 status = e.Value.Status.ToString(),
-                description = e.Value.Description,
-                data = e.Value.Data.Count > 0 ? e.Value.Data : null,
+                description = details ? e.Value.Description : null,
+                data = details && e.Value.Data.Count > 0 ? e.Value.Data : null,
             }),
         };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+        await context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
 }

@@ -14,6 +14,12 @@ public sealed class TelemetryOptions
     /// <summary>"grpc" (port 4317 by convention) or "http/protobuf" (port 4318).</summary>
     public string OtlpProtocol { get; set; } = "http/protobuf";
 
+    /// <summary>
+    /// Who may scrape /metrics when authentication is required: Loopback (default: Prometheus on the node itself
+    /// without a key, others with a reader key), Open (anyone) or Key (a reader key always).
+    /// </summary>
+    public Vault.Gateway.EndpointAccess MetricsAccess { get; set; } = Vault.Gateway.EndpointAccess.Loopback;
+
     /// <summary>How often storage and catalog gauges are refreshed.</summary>
     public int SampleIntervalSeconds { get; set; } = 15;
 

@@ -60,9 +60,11 @@ public sealed class GatewayHost : IAsyncDisposable
     /// Starts the gateway as <paramref name="kind"/> wires it: the silo's co-hosted gateway (the shared surface
     /// with the silo's settings) or the standalone vault-gateway (its own AddVaultGatewayHost, with the Orleans
     /// client replaced by the fake grains). <paramref name="bind"/> is the listening address (given to each host
-    /// the way it takes it).
+    /// the way it takes it). <paramref name="map"/> and <paramref name="protectedEndpoints"/> add endpoints beside the API, as
+    /// the silo adds /metrics and the dashboard.
     /// </summary>
-    public static async Task<GatewayHost> StartAsync(GatewayHostKind kind, IDictionary<string, string?>? settings = null, string bind = "127.0.0.1")
+    public static async Task<GatewayHost> StartAsync(
+        GatewayHostKind kind, IDictionary<string, string?>? settings = null, string bind = "127.0.0.1", Action<WebApplication>? map = null, params ProtectedEndpoint[] protectedEndpoints)
     {
         var grains = new FakeGrainFactory();
         var probe = new FakeClusterProbe();
@@ -96,7 +98,13 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.AddVaultGatewaySurface(IPAddress.Parse(bind), 0, 0, o => o.DefaultNode = "node-a");
         }
 
+        foreach (var endpoint in protectedEndpoints)
+        {
+            builder.Services.AddSingleton(endpoint);
+        }
+
         var app = builder.Build();
+        map?.Invoke(app);
         if (kind == GatewayHostKind.Standalone)
         {
             app.MapVaultGatewayHost();

@@ -157,4 +157,26 @@ public sealed class GatewayHostsTests
             File.Delete(file);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Rest_HugeUrlOrHeaders_AreRefusedByTheServer_AndItKeepsServing(GatewayHostKind kind)
+    {
+        await using var host = await GatewayHost.StartAsync(kind);
+        using var http = new HttpClient { BaseAddress = host.RestAddress };
+        using (var url = await http.GetAsync("/api/v1/snapshots?path=/" + new string('p', 20 * 1024)))
+        {
+            Assert.Equal(HttpStatusCode.RequestUriTooLong, url.StatusCode);
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/status"))
+        {
+            request.Headers.Add("X-Junk", new string('h', 40 * 1024));
+            using var headers = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, headers.StatusCode);
+        }
+
+        using var fine = await http.GetAsync("/api/v1/status");
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+    }
 }
