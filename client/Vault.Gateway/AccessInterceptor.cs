@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,8 @@ namespace Vault.Gateway;
 /// Every call, gRPC or REST: authenticates the bearer token, checks the RPC's role (<see cref="RpcPolicy"/>),
 /// bounds unary calls by <see cref="GatewayOptions.RequestTimeout"/>, and audits mutating calls (refused ones too).
 /// </summary>
-public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains, IOptions<GatewayOptions> options, ILogger<AccessInterceptor> logger) : Interceptor
+public sealed partial class AccessInterceptor(
+    ApiKeys keys, IGrainFactory grains, IOptions<GatewayOptions> options, RefusedCallLog refused, ILogger<AccessInterceptor> logger) : Interceptor
 {
     private const string CallerKey = "vault.caller";
     private const string TargetKey = "vault.audit-target";
@@ -91,10 +93,19 @@ public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains
 
             return result;
         }
-        catch (Exception e) when (rule.Mutating || e is RpcException { StatusCode: StatusCode.PermissionDenied })
+        catch (Exception e) when (caller is null || rule.Mutating || e is RpcException { StatusCode: StatusCode.PermissionDenied })
         {
             var (status, _) = GatewayErrors.ToStatus(e);
-            await AuditAsync(context, caller?.Name ?? "unauthenticated", what, status.StatusCode, status.Detail);
+            if (caller is null)
+            {
+                // Refused before a caller was known: counted apart, so that junk tokens cannot push real records out of the audit log.
+                refused.Add(ClientAddress(context), what, status.Detail);
+            }
+            else
+            {
+                await AuditAsync(context, caller.Name, what, status.StatusCode, status.Detail);
+            }
+
             throw;
         }
     }
@@ -136,6 +147,9 @@ public sealed partial class AccessInterceptor(ApiKeys keys, IGrainFactory grains
             logger.LogError(e, "cannot append to the audit log");
         }
     }
+
+    private static string ClientAddress(ServerCallContext context) =>
+        context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? context.Peer;
 
     internal static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 

@@ -28,6 +28,10 @@ public sealed class ApiKeys
     private readonly IGrainFactory _grains;
     private readonly byte[]? _bootstrapHash;
 
+    // Tokens (by hash) that authenticated recently: only these get a rate-limit bucket of their own; any other
+    // bearer token shares its client address's bucket, so a flood of junk tokens cannot mint buckets.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _accepted = new(StringComparer.Ordinal);
+
     public ApiKeys(IGrainFactory grains, IOptions<GatewayOptions> options)
     {
         _grains = grains;
@@ -67,11 +71,40 @@ public sealed class ApiKeys
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
         if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hash, _bootstrapHash))
         {
+            Accepted(hash);
             return new Caller(BootstrapName, ApiRole.Admin);
         }
 
         var key = await Store.TryAuthenticateAsync(Convert.ToHexStringLower(hash));
-        return key is null ? null : new Caller(key.Name, key.Role);
+        if (key is null)
+        {
+            return null;
+        }
+
+        Accepted(hash);
+        return new Caller(key.Name, key.Role);
+    }
+
+    /// <summary>True when the bearer token of <paramref name="authorization"/> authenticated within the last few minutes.</summary>
+    public bool RecentlyAccepted(string authorization)
+    {
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || authorization.Length > 600)
+        {
+            return false;
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim())));
+        return _accepted.TryGetValue(hash, out var until) && until > DateTime.UtcNow;
+    }
+
+    private void Accepted(byte[] hash)
+    {
+        if (_accepted.Count > 10_000)
+        {
+            _accepted.Clear();
+        }
+
+        _accepted[Convert.ToHexStringLower(hash)] = DateTime.UtcNow.AddMinutes(5);
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -31,6 +31,12 @@ public static class GatewayErrors
             return (new Status(StatusCode.Cancelled, "the operation was cancelled"), false);
         }
 
+        // A grain call that got no answer in time (Orleans' response timeout): the documented 504, not a 500.
+        if (exception is TimeoutException)
+        {
+            return (new Status(StatusCode.DeadlineExceeded, $"the cluster did not answer in time: {exception.Message}"), false);
+        }
+
         var (code, isPublic) = ErrorTable.Classify(exception);
         return isPublic
             ? (new Status(ToStatusCode(code), exception.Message), code == ErrorCode.Internal)

@@ -38,6 +38,8 @@ public static class GatewayExtensions
         services.AddSingleton<ExceptionInterceptor>();
         services.AddSingleton<AccessInterceptor>();
         services.AddSingleton<ApiKeys>();
+        services.AddSingleton<RefusedCallLog>();
+        services.AddHostedService<RefusedCallLog.Flusher>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<ExceptionInterceptor>();
@@ -107,7 +109,7 @@ public static class GatewayExtensions
         }
     }
 
-    // Per API key (the token's hash: no grain call before the limit); per client address without one.
+    // Per API key (the token's hash: no grain call before the limit); per client address without one or with one not known to be valid.
     // Health, metrics and the OpenAPI document are not limited.
     private static RateLimitPartition<string> RatePartition(HttpContext context)
     {
@@ -119,8 +121,9 @@ public static class GatewayExtensions
             return RateLimitPartition.GetNoLimiter("none");
         }
 
+        // A key of its own only for a token that authenticated recently; junk tokens share their client address's bucket.
         var authorization = context.Request.Headers.Authorization.ToString();
-        var key = authorization.Length > 0
+        var key = authorization.Length > 0 && context.RequestServices.GetRequiredService<ApiKeys>().RecentlyAccepted(authorization)
             ? "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(authorization)))[..32]
             : "ip:" + context.Connection.RemoteIpAddress;
         return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions

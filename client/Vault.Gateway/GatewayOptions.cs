@@ -3,6 +3,7 @@ using System.Net;
 namespace Vault.Gateway;
 
 /// <summary>Settings of the gateway, bound from the <c>Vault:Gateway</c> configuration section.</summary>
+[Vault.Configuration.ConfigurationSection(SectionName)]
 public sealed class GatewayOptions
 {
     /// <summary>The configuration section the options are bound from.</summary>

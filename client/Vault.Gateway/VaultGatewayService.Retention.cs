@@ -23,6 +23,7 @@ public static class RetentionProtoMapper
     /// <summary>The request as the catalog takes it; the policy is null when no rule is set (then only named snapshots are forgotten).</summary>
     public static ForgetRequest FromProto(V1.ForgetRequest request)
     {
+        RequestLimits.CheckTags(request.KeepTags, "keep-tag");
         var policy = new RetentionPolicy
         {
             KeepLast = request.KeepLast,

@@ -55,6 +55,15 @@ public static partial class ScheduleProtoMapper
             V1.ScheduleKind.Gc => ScheduleKind.Gc,
             _ => throw new InvalidRequestException($"schedule '{name}': kind is {p.Kind}; must be backup, forget or gc"),
         };
+        RequestLimits.CheckPaths(p.Paths, "path");
+        RequestLimits.CheckTags(p.Tags);
+        RequestLimits.CheckPatterns(p.Excludes, "exclude pattern");
+        RequestLimits.CheckName(p.Node, "node");
+        foreach (var path in p.Paths)
+        {
+            RequestLimits.CheckPath(path, "path");
+        }
+
         var node = p.Node.Length > 0 ? p.Node : null;
         if (kind == ScheduleKind.Backup && node is null)
         {

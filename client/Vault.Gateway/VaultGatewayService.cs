@@ -34,6 +34,9 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
             throw Invalid("at least one path is required");
         }
 
+        RequestLimits.CheckPaths(request.Paths, "path");
+        RequestLimits.CheckTags(request.Tags);
+        RequestLimits.CheckPatterns(request.Excludes, "exclude pattern");
         foreach (var path in request.Paths)
         {
             RequireAbsolute(path, "path");
@@ -64,6 +67,7 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
     {
         RequireReference(request.Snapshot);
         RequireAbsolute(request.Target, "target");
+        RequestLimits.CheckPatterns(request.Includes, "include");
         foreach (var include in request.Includes)
         {
             RequireAbsolute(include, "include");
@@ -131,12 +135,15 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
             throw Invalid($"page_token '{AccessInterceptor.Shorten(request.PageToken, 40)}' is not valid; pass next_page_token of the previous page");
         }
 
+        RequestLimits.CheckName(request.Node, "node");
+        RequestLimits.CheckName(request.Tag, "tag");
+        RequestLimits.CheckPath(request.Path, "path");
         var snapshots = await Catalog.ListAsync(NullIfEmpty(request.Node), NullIfEmpty(request.Tag), NullIfEmpty(request.Path));
         var response = new V1.ListSnapshotsResponse();
-        response.Snapshots.AddRange(snapshots.Skip(offset).Take(size).Select(ProtoMapper.ToProto));
-        if (offset + size < snapshots.Count)
+        var next = SnapshotPage.Fill(response, snapshots, offset, size);
+        if (next < snapshots.Count)
         {
-            response.NextPageToken = "o" + (offset + size);
+            response.NextPageToken = "o" + next;
         }
 
         return response;
@@ -221,6 +228,7 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
             throw Invalid("tags must not be empty");
         }
 
+        RequestLimits.CheckTags(message.Tags);
         AccessInterceptor.SetAuditTarget(context, name + (message.Node.Length > 0 ? $" on {message.Node}" : ""));
         var peer = Peer(message.Node);
         var session = (await peer.BeginStreamAsync(new StreamBackupRequest(name, [.. message.Tags]))).Id;
@@ -348,6 +356,7 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
         var records = await _grains.GetGrain<IAuditLogGrain>("default").ListAsync(request.Limit == 0 ? DefaultAuditLimit : request.Limit);
         var response = new V1.ListAuditResponse();
         response.Entries.AddRange(records.Select(SecurityMapper.ToProto));
+        await AddRefusedAsync(response, request.Limit == 0 ? DefaultAuditLimit : request.Limit, context);
         return response;
     }
 
@@ -425,6 +434,7 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
 
     private IPeerGrain Peer(string node)
     {
+        RequestLimits.CheckName(node, "node");
         if (node.Length == 0)
         {
             node = _options.DefaultNode;
@@ -456,8 +466,10 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
 
         if (!Path.IsPathFullyQualified(path))
         {
-            throw Invalid($"{what} '{path}' must be absolute");
+            throw Invalid($"{what} '{AccessInterceptor.Shorten(path, 80)}' must be absolute");
         }
+
+        RequestLimits.CheckPath(path, what);
     }
 
     private static InvalidRequestException Invalid(string message) => new(message);

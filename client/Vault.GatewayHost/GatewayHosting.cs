@@ -1,7 +1,7 @@
 using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Npgsql;
 using Orleans.Configuration;
+using Vault.Configuration;
 using Vault.Gateway;
 
 namespace Vault.GatewayHost;
@@ -9,6 +9,7 @@ namespace Vault.GatewayHost;
 public sealed class GatewayStartupException(string message) : Exception(message);
 
 /// <summary>Settings of the standalone gateway, bound from "Vault" (appsettings, Vault__* environment, command line).</summary>
+[ConfigurationSection("Vault")]
 public sealed class GatewayHostOptions
 {
     public int HttpPort { get; set; } = 7500;
@@ -18,6 +19,43 @@ public sealed class GatewayHostOptions
     public string BindAddress { get; set; } = "127.0.0.1";
 
     public ClusterSection Cluster { get; set; } = new();
+
+    /// <summary>Every rule, with a message naming the key, the value and the rule.</summary>
+    public IEnumerable<string> Validate()
+    {
+        foreach (var (key, value) in new[] { ("HttpPort", HttpPort), ("GrpcPort", GrpcPort) })
+        {
+            if (value is < 0 or > 65535)
+            {
+                yield return $"Vault:{key} is {value}; must be a TCP port between 1 and 65535 (0: any free port)";
+            }
+        }
+
+        if (HttpPort == GrpcPort && HttpPort != 0)
+        {
+            yield return $"Vault:GrpcPort is {GrpcPort}; must differ from Vault:HttpPort ({HttpPort})";
+        }
+
+        if (!IPAddress.TryParse(BindAddress, out _))
+        {
+            yield return $"Vault:BindAddress is '{BindAddress}'; must be an IP address such as 127.0.0.1";
+        }
+
+        if (string.IsNullOrWhiteSpace(Cluster.Database))
+        {
+            yield return "Vault:Cluster:Database is empty; give the cluster's PostgreSQL connection string (--cluster-db)";
+        }
+
+        if (Cluster.Replicas is < 1 or > 16)
+        {
+            yield return $"Vault:Cluster:Replicas is {Cluster.Replicas}; must be between 1 and 16";
+        }
+
+        if (Cluster.WriteQuorum is { } w && (w < 1 || w > Cluster.Replicas))
+        {
+            yield return $"Vault:Cluster:WriteQuorum is {w}; must be between 1 and Vault:Cluster:Replicas ({Cluster.Replicas})";
+        }
+    }
 
     public sealed class ClusterSection
     {
@@ -44,7 +82,18 @@ public static class GatewayHosting
         ["--default-node"] = "Vault:Gateway:DefaultNode",
     };
 
-    public static WebApplicationBuilder AddVaultGatewayHost(this WebApplicationBuilder builder, string[] args)
+    /// <summary>Every configuration section the standalone gateway knows; any other key under Vault: stops it, naming the key.</summary>
+    public static ConfigurationSchema Schema { get; } = new ConfigurationSchema()
+        .AddAssembly(typeof(GatewayHosting).Assembly)
+        .AddAssembly(typeof(Vault.Gateway.GatewayOptions).Assembly);
+
+    /// <summary>
+    /// Reads and validates the configuration, connects to the cluster as an Orleans client and wires the same
+    /// gateway surface as a silo's (<see cref="GatewaySurface"/>), with readiness that asks the cluster.
+    /// <paramref name="cluster"/> replaces the Orleans client (and the database check) with other
+    /// registrations of <c>IGrainFactory</c> and <see cref="IClusterProbe"/>: tests run the gateway over fakes.
+    /// </summary>
+    public static WebApplicationBuilder AddVaultGatewayHost(this WebApplicationBuilder builder, string[] args, Action<IServiceCollection>? cluster = null)
     {
         foreach (var a in args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a.Split('=', 2)[0]))
         {
@@ -55,25 +104,47 @@ public static class GatewayHosting
         }
 
         builder.Configuration.AddCommandLine(args, Switches);
-        var options = new GatewayHostOptions();
-        builder.Configuration.GetSection("Vault").Bind(options);
-        var database = options.Cluster.Database;
-        if (string.IsNullOrWhiteSpace(database))
+        GatewayHostOptions options;
+        try
         {
-            throw new GatewayStartupException("Vault:Cluster:Database is empty; give the cluster's PostgreSQL connection string (--cluster-db)");
+            Schema.ThrowIfInvalid(builder.Configuration);
+            options = StrictBinder.Bind<GatewayHostOptions>(builder.Configuration, "Vault", Schema);
+        }
+        catch (ConfigurationBindingException e)
+        {
+            throw new GatewayStartupException(e.Message);
         }
 
-        if (!IPAddress.TryParse(options.BindAddress, out var ip))
+        var errors = options.Validate().ToList();
+        if (errors.Count > 0)
         {
-            throw new GatewayStartupException($"Vault:BindAddress is '{options.BindAddress}'; must be an IP address such as 127.0.0.1");
+            throw new GatewayStartupException(string.Join(Environment.NewLine, errors));
         }
 
+        var ip = IPAddress.Parse(options.BindAddress);
+        try
+        {
+            builder.AddVaultGatewaySurface(ip, options.HttpPort, options.GrpcPort, o =>
+            {
+                o.ClusterMode = o.ClusterMode.Length == 0 ? "cluster" : o.ClusterMode;
+                o.Replicas = options.Cluster.Replicas;
+                o.WriteQuorum = options.Cluster.WriteQuorum ?? options.Cluster.Replicas;
+            });
+        }
+        catch (ConfigurationBindingException e)
+        {
+            throw new GatewayStartupException(e.Message);
+        }
+
+        builder.Services.AddVaultClusterReadiness();
+        if (cluster is not null)
+        {
+            cluster(builder.Services);
+            return builder;
+        }
+
+        var database = options.Cluster.Database!;
         CheckDatabase(database);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(ip, options.HttpPort, l => l.Protocols = HttpProtocols.Http1);
-            k.Listen(ip, options.GrpcPort, l => l.Protocols = HttpProtocols.Http2);
-        });
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -87,29 +158,11 @@ public static class GatewayHosting
                 o.ConnectionString = database;
             });
         });
-        builder.Services.AddVaultGateway(builder.Configuration);
-        builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>
-        {
-            o.ClusterMode = "cluster";
-            if (o.Auth.Length == 0)
-            {
-                // As on a silo: authentication is on by default; only a loopback-only gateway may do without it.
-                o.Auth = IPAddress.IsLoopback(ip) ? "off" : "required";
-            }
-
-            o.Replicas = options.Cluster.Replicas;
-            o.WriteQuorum = options.Cluster.WriteQuorum ?? options.Cluster.Replicas;
-        });
         return builder;
     }
 
-    public static WebApplication MapVaultGatewayHost(this WebApplication app)
-    {
-        app.MapGet("/health/live", () => Results.Ok(new { status = "Healthy" }));
-        app.MapGet("/health/ready", (IClusterClient client) => Results.Ok(new { status = "Healthy" }));
-        app.MapVaultGateway();
-        return app;
-    }
+    /// <summary>The gateway surface: its middleware, REST and gRPC, /health/live and /health/ready (which asks the cluster).</summary>
+    public static WebApplication MapVaultGatewayHost(this WebApplication app) => app.MapVaultGatewaySurface();
 
     /// <summary>Fails fast, naming host:port/database (never the password), when the database cannot be reached.</summary>
     private static void CheckDatabase(string connectionString)

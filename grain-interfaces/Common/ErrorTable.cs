@@ -26,6 +26,8 @@ public static class ErrorTable
         {
             SnapshotNotFoundException or JobNotFoundException or NotFoundException or FailoverServiceNotFoundException => (ErrorCode.NotFound, true),
             AmbiguousSnapshotException or InvalidRequestException or InvalidConfigurationException or FormatException => (ErrorCode.InvalidRequest, true),
+            // ENAMETOOLONG from a node: the request named a path the file system cannot hold.
+            PathTooLongException => (ErrorCode.InvalidRequest, true),
             CorruptDataException or DataCorruptionException or InvalidTreeException => (ErrorCode.Corruption, true),
             WrongPasswordException or PasswordRejectedException => (ErrorCode.WrongPassword, true),
             FailoverRefusedException or StreamTruncatedException => (ErrorCode.Refused, true),

@@ -6,6 +6,7 @@ using Vault.Grains.Hosting;
 namespace Vault.Silo.Hosting;
 
 /// <summary>The failover section: Vault:Failover:Services:&lt;name&gt;:… and Vault:Failover:Observer:Routes.</summary>
+[Vault.Configuration.ConfigurationSection(Section)]
 public sealed class FailoverSection
 {
     public const string Section = "Vault:Failover";
@@ -22,17 +23,8 @@ public sealed class FailoverSection
 
     public static FailoverSection Bind(IConfiguration configuration)
     {
-        var section = new FailoverSection();
-        try
-        {
-            configuration.GetSection(Section).Bind(section);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"{Section}: {e.Message}");
-        }
-
-        return section;
+        // Strict: the stock binder drops an entry of Services whose value does not convert (Engine=Oracle), leaving a node that protects nothing.
+        return NodeConfiguration.Bind<FailoverSection>(configuration, Section);
     }
 
     public IEnumerable<string> Validate()

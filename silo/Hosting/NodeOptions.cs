@@ -5,6 +5,7 @@ using Vault.Storage;
 namespace Vault.Silo.Hosting;
 
 /// <summary>The node's settings, bound from the "Vault" section (appsettings, Vault__* environment, command line).</summary>
+[Vault.Configuration.ConfigurationSection(Section)]
 public sealed partial class NodeOptions
 {
     public const string Section = "Vault";

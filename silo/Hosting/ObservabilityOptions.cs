@@ -1,6 +1,9 @@
+using Vault.Configuration;
+
 namespace Vault.Silo.Hosting;
 
 /// <summary>Metrics sampling and trace export, bound from <c>Vault:Telemetry</c>.</summary>
+[ConfigurationSection(Section)]
 public sealed class TelemetryOptions
 {
     public const string Section = "Vault:Telemetry";
@@ -10,6 +13,12 @@ public sealed class TelemetryOptions
 
     /// <summary>"grpc" (port 4317 by convention) or "http/protobuf" (port 4318).</summary>
     public string OtlpProtocol { get; set; } = "http/protobuf";
+
+    /// <summary>
+    /// Who may scrape /metrics when authentication is required: Loopback (default: Prometheus on the node itself
+    /// without a key, others with a reader key), Open (anyone) or Key (a reader key always).
+    /// </summary>
+    public Vault.Gateway.EndpointAccess MetricsAccess { get; set; } = Vault.Gateway.EndpointAccess.Loopback;
 
     /// <summary>How often storage and catalog gauges are refreshed.</summary>
     public int SampleIntervalSeconds { get; set; } = 15;
@@ -34,6 +43,7 @@ public sealed class TelemetryOptions
 }
 
 /// <summary>Console log format, bound from <c>Vault:Logging</c>. Levels come from the standard <c>Logging</c> section.</summary>
+[ConfigurationSection(Section)]
 public sealed class LoggingOptions
 {
     public const string Section = "Vault:Logging";
@@ -51,6 +61,7 @@ public sealed class LoggingOptions
 }
 
 /// <summary>Readiness thresholds, bound from <c>Vault:Health</c>.</summary>
+[ConfigurationSection(Section)]
 public sealed class HealthOptions
 {
     public const string Section = "Vault:Health";
@@ -68,6 +79,7 @@ public sealed class HealthOptions
 }
 
 /// <summary>The Orleans Dashboard at /dashboard on the HTTP port, bound from <c>Vault:Dashboard</c>.</summary>
+[ConfigurationSection(Section)]
 public sealed class DashboardOptions
 {
     public const string Section = "Vault:Dashboard";

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Orleans;
 using Vault.Grains.Schedules;
 using Vault.Schedules;
@@ -10,7 +9,7 @@ namespace Vault.Silo.Hosting;
 /// or :Cron, :MaxRetries, :RetryBackoff, :Retention:KeepDaily, :Enabled... A backup schedule without a
 /// node backs up this node.
 /// </summary>
-public sealed partial class ScheduleSection
+public sealed class ScheduleSection
 {
     public const string Section = ScheduleSpecValidator.Section;
 
@@ -22,17 +21,7 @@ public sealed partial class ScheduleSection
         var schedules = new Dictionary<string, ScheduleSpec>(StringComparer.Ordinal);
         foreach (var child in configuration.GetSection(Section).GetChildren())
         {
-            ScheduleSpec spec;
-            try
-            {
-                spec = child.Get<ScheduleSpec>(o => o.ErrorOnUnknownConfiguration = true) ?? new ScheduleSpec();
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new StartupException(Describe(configuration, child.Path, e));
-            }
-
-            spec = spec with { Name = child.Key };
+            var spec = NodeConfiguration.Bind<ScheduleSpec>(configuration, child.Path) with { Name = child.Key };
             if (spec.Kind == ScheduleKind.Backup && string.IsNullOrEmpty(spec.Node))
             {
                 spec = spec with { Node = nodeId };
@@ -46,34 +35,6 @@ public sealed partial class ScheduleSection
 
     public IEnumerable<string> Validate() =>
         Schedules.SelectMany(s => ScheduleSpecValidator.Validate(s.Value, $"{Section}:{s.Key}:"));
-
-    private static string Describe(IConfiguration configuration, string path, InvalidOperationException e)
-    {
-        if (ConversionError().Match(e.Message) is { Success: true } m)
-        {
-            var key = m.Groups["key"].Value;
-            var rule = m.Groups["type"].Value switch
-            {
-                var t when t.Contains("TimeSpan", StringComparison.Ordinal) => "must be a time span: hh:mm:ss, or d.hh:mm:ss",
-                var t when t.Contains("Int32", StringComparison.Ordinal) => "must be a whole number",
-                var t when t.Contains("Boolean", StringComparison.Ordinal) => "must be true or false",
-                var t when t.Contains("ScheduleKind", StringComparison.Ordinal) => "must be Backup, Forget or Gc",
-                var t when t.Contains("RetentionGrouping", StringComparison.Ordinal) => "must be None or a comma list of Node, Paths, Tags",
-                var t => $"cannot be read as {t}",
-            };
-            return $"{key} is '{configuration[key]}'; {rule}";
-        }
-
-        return UnknownKeys().Match(e.Message) is { Success: true } u
-            ? $"{path}: unknown key(s) {u.Groups["keys"].Value} (not a setting of a schedule or of its Retention; see docs/operations.md)"
-            : $"{path}: {e.Message}";
-    }
-
-    [GeneratedRegex("at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
-    private static partial Regex ConversionError();
-
-    [GeneratedRegex("were not found on the instance of [^:]+: (?<keys>.+)$")]
-    private static partial Regex UnknownKeys();
 }
 
 /// <summary>Upserts the configured schedules once the silo runs (idempotent: every silo does it, and an unchanged timing keeps its due time).</summary>

@@ -1,11 +1,10 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Vault.Grains.Node;
 
 namespace Vault.Silo.Hosting;
 
 /// <summary>
+/// The node's readiness checks, served with the gateway's at /health/ready (GatewaySurface).
 /// /health/live: the process answers. /health/ready: every component below is healthy (else 503),
 /// with a JSON body naming each component, its status and why:
 /// storage (the data and pack directories take a write), disk (free space above
@@ -22,12 +21,6 @@ public static class VaultHealth
             .AddCheck<SiloActiveCheck>("silo", tags: ["ready"])
             .AddCheck("repository", () => RepositoryOpen(node), tags: ["ready"]);
         return services;
-    }
-
-    public static void MapVaultHealth(this IEndpointRouteBuilder app)
-    {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteJsonAsync });
     }
 
     private static HealthCheckResult StorageWritable(VaultNode node)
@@ -62,22 +55,6 @@ public static class VaultHealth
         return missing.Count == 0
             ? HealthCheckResult.Healthy($"repository {node.Config.RepositoryId} is open")
             : HealthCheckResult.Unhealthy($"repository {node.Config.RepositoryId} is missing {string.Join(", ", missing)}");
-    }
-
-    private static Task WriteJsonAsync(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new
-            {
-                status = e.Value.Status.ToString(),
-                description = e.Value.Description,
-                data = e.Value.Data.Count > 0 ? e.Value.Data : null,
-            }),
-        };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
 
     private sealed class SiloActiveCheck(IClusterMembershipService membership, ILocalSiloDetails silo) : IHealthCheck

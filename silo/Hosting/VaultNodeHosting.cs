@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
 using Vault.Gateway;
@@ -51,13 +50,14 @@ public static partial class VaultNodeHosting
         args = ExpandFlags(args);
         CheckArguments(args);
         builder.Configuration.AddCommandLine(args, Switches);
-        var options = Bind(builder.Configuration);
+        NodeConfiguration.Check(builder.Configuration);
+        var options = NodeConfiguration.Bind<NodeOptions>(builder.Configuration, NodeOptions.Section);
         var failover = FailoverSection.Bind(builder.Configuration);
         var schedules = ScheduleSection.Bind(builder.Configuration, options.NodeId);
         var notifications = NotificationHosting.Bind(builder.Configuration);
-        var gateway = new Vault.Gateway.GatewayOptions();
-        builder.Configuration.GetSection(Vault.Gateway.GatewayOptions.SectionName).Bind(gateway);
-        var errors = options.Validate().Concat(failover.Validate()).Concat(schedules.Validate()).Concat(gateway.Validate(options.BindAddress)).Concat(Vault.Notifications.NotificationSection.Validate(notifications)).ToList();
+        var errors = options.Validate().Concat(failover.Validate()).Concat(schedules.Validate())
+            .Concat(NodeConfiguration.Bind<Vault.Gateway.GatewayOptions>(builder.Configuration, Vault.Gateway.GatewayOptions.SectionName).Validate(options.BindAddress))
+            .Concat(Vault.Notifications.NotificationSection.Validate(notifications)).ToList();
         if (errors.Count > 0)
         {
             throw new StartupException(string.Join(Environment.NewLine, errors));
@@ -67,33 +67,21 @@ public static partial class VaultNodeHosting
         builder.Services.AddSingleton(options);
         builder.Services.AddVaultNodeNotifications(notifications, options);
         var ip = IPAddress.Parse(options.BindAddress);
-        if (gateway.Tls.Enabled)
+        try
         {
-            // Fail at start, naming the files, rather than at the first connection.
-            try
+            builder.AddVaultGatewaySurface(ip, options.HttpPort, options.GrpcPort, o =>
             {
-                GatewayExtensions.LoadCertificate(gateway.Tls.CertificateFile!, gateway.Tls.KeyFile!).Dispose();
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new StartupException(e.Message);
-            }
+                o.DefaultNode = options.NodeId;
+                o.ClusterMode = options.Cluster.IsCluster ? "cluster" : "embedded";
+                o.Replicas = options.Cluster.EffectiveReplicas;
+                o.WriteQuorum = options.Cluster.EffectiveWriteQuorum;
+            });
+        }
+        catch (Vault.Configuration.ConfigurationBindingException e)
+        {
+            throw new StartupException(e.Message);
         }
 
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Limits.MaxRequestBodySize = gateway.MaxRequestBytes;
-            k.Listen(ip, options.HttpPort, l =>
-            {
-                l.Protocols = HttpProtocols.Http1;
-                l.UseVaultTls(gateway);
-            });
-            k.Listen(ip, options.GrpcPort, l =>
-            {
-                l.Protocols = HttpProtocols.Http2;
-                l.UseVaultTls(gateway);
-            });
-        });
         builder.UseOrleans(silo =>
         {
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
@@ -129,28 +117,13 @@ public static partial class VaultNodeHosting
         builder.Services.AddHostedService<ScheduleStartup>();
         builder.AddVaultRemote();
         builder.Services.AddVaultHealth(node);
-        builder.Services.AddVaultGateway(builder.Configuration);
-        builder.Services.Configure<Vault.Gateway.GatewayOptions>(o =>
-        {
-            o.DefaultNode = options.NodeId;
-            o.ClusterMode = options.Cluster.IsCluster ? "cluster" : "embedded";
-            o.Replicas = options.Cluster.EffectiveReplicas;
-            o.WriteQuorum = options.Cluster.EffectiveWriteQuorum;
-            if (o.Auth.Length == 0)
-            {
-                // Authentication is on by default; only a loopback-only node may do without it.
-                o.Auth = IPAddress.IsLoopback(ip) ? "off" : "required";
-            }
-        });
         return builder;
     }
 
     public static WebApplication MapVaultNode(this WebApplication app)
     {
-        app.UseVaultGateway();
-        app.MapVaultHealth();
         app.MapVaultTelemetry();
-        app.MapVaultGateway();
+        app.MapVaultGatewaySurface();
         return app;
     }
 
@@ -178,23 +151,6 @@ public static partial class VaultNodeHosting
                 i++;
             }
         }
-    }
-
-    private static NodeOptions Bind(IConfiguration configuration)
-    {
-        var options = new NodeOptions();
-        try
-        {
-            configuration.GetSection(NodeOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            var key = KeyInMessage().Match(e.Message) is { Success: true } m ? m.Groups[1].Value : NodeOptions.Section;
-            var rule = e.Message.Contains("System.Boolean", StringComparison.Ordinal) ? "must be true or false" : "must be a whole number";
-            throw new StartupException($"{key} is '{configuration[key]}'; {rule}");
-        }
-
-        return options;
     }
 
     private static string? ReadPassword(NodeOptions options)
@@ -282,7 +238,4 @@ public static partial class VaultNodeHosting
             RestoreRoots = RestoreRoots(options),
         };
     }
-
-    [GeneratedRegex("'(Vault:[A-Za-z:]+)'")]
-    private static partial Regex KeyInMessage();
 }

@@ -49,6 +49,12 @@ public static class VaultTelemetry
 
         var services = builder.Services;
         services.AddSingleton(telemetry).AddSingleton(health).AddSingleton(dashboard);
+
+        // With authentication required: the summary names nodes and backup times (a reader key); the dashboard shows
+        // silos, hosts and grain keys (an admin key, which a browser may give as the Basic password); /metrics as configured.
+        services.AddSingleton(new Vault.Gateway.ProtectedEndpoint(SummaryPath, Vault.Security.ApiRole.Reader, Vault.Gateway.EndpointAccess.Key));
+        services.AddSingleton(new Vault.Gateway.ProtectedEndpoint(DashboardOptions.Path, Vault.Security.ApiRole.Admin, Vault.Gateway.EndpointAccess.Key, AcceptBasic: true));
+        services.AddSingleton(new Vault.Gateway.ProtectedEndpoint(MetricsPath, Vault.Security.ApiRole.Reader, telemetry.MetricsAccess));
         services.AddHostedService(sp => new NodeStatsSampler(
             node, sp.GetRequiredService<IGrainFactory>(), TimeSpan.FromSeconds(telemetry.SampleIntervalSeconds), sp.GetRequiredService<ILogger<NodeStatsSampler>>()));
 
@@ -127,20 +133,7 @@ public static class VaultTelemetry
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)
-        where T : new()
-    {
-        var options = new T();
-        try
-        {
-            configuration.GetSection(section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"{section}: {e.Message}");
-        }
-
-        return options;
-    }
+        where T : new() => NodeConfiguration.Bind<T>(configuration, section);
 
     /// <summary>
     /// One page for a human or a status board: last backup per node and its age, this node's

@@ -187,6 +187,12 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
             await File.WriteAllTextAsync(Path.Combine(source, "a.txt"), "through the standalone gateway");
             var backup = await Run.ProcessAsync("dotnet", [Binaries.Cli, "--gateway", $"http://127.0.0.1:{grpc}", "backup", source, "--json"]);
             Assert.True(backup.ExitCode == 0, backup.ToString());
+
+            // Readiness asks the cluster itself (its management grain), not only this process.
+            using var ready = await httpClient.GetAsync($"http://127.0.0.1:{http}/health/ready");
+            var readiness = await ready.Content.ReadAsStringAsync();
+            Assert.True(ready.StatusCode == System.Net.HttpStatusCode.OK, readiness);
+            Assert.Contains("active silo", readiness, StringComparison.Ordinal);
         }
         finally
         {

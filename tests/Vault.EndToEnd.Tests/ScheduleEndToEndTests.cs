@@ -102,7 +102,7 @@ public sealed class ScheduleEndToEndTests : TempRootTests
     [InlineData(new[] { "--Vault:Schedules:bad:Paths:0=/x", "--Vault:Schedules:bad:Every=00:00:10" },
         "Vault:Schedules:bad:Every is '00:00:10'; must be between 1 minute and 366 days")]
     [InlineData(new[] { "--Vault:Schedules:bad:Paths:0=/x", "--Vault:Schedules:bad:Evry=01:00:00" },
-        "Vault:Schedules:bad: unknown key(s) 'Evry'")]
+        "Vault:Schedules:bad:Evry is not a setting (unknown key); did you mean Vault:Schedules:bad:Every?")]
     [InlineData(new[] { "--Vault:Schedules:bad:Kind=Forget", "--Vault:Schedules:bad:Every=01:00:00" },
         "Vault:Schedules:bad:Retention is ''; a forget schedule needs a retention policy")]
     [InlineData(new[] { "--Vault:Schedules:bad:Kind=Weekly" },

@@ -27,6 +27,7 @@ public sealed class FakeGrainFactory : IGrainFactory
     public FakeAuditLog Audit { get; } = new();
 
     public FakeRepositoryKey RepositoryKey { get; } = new();
+    public FakeRefusedCalls Refused { get; } = new();
 
     TGrainInterface IGrainFactory.GetGrain<TGrainInterface>(string primaryKey, string? grainClassNamePrefix)
     {
@@ -40,6 +41,7 @@ public sealed class FakeGrainFactory : IGrainFactory
             : typeof(TGrainInterface) == typeof(Vault.Schedules.IScheduleRegistryGrain) ? new FakeScheduleRegistry(Schedules)
             : typeof(TGrainInterface) == typeof(IAuditLogGrain) ? Audit
             : typeof(TGrainInterface) == typeof(IRepositoryKeyGrain) ? RepositoryKey
+            : typeof(TGrainInterface) == typeof(IRefusedCallsGrain) ? Refused
             : throw new NotSupportedException(typeof(TGrainInterface).Name);
         return (TGrainInterface)grain;
     }

@@ -2,11 +2,11 @@ extern alias gateway;
 
 using System.Net;
 using gateway::Vault.Gateway;
+using Vault.GatewayHost;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,7 +14,10 @@ using Orleans;
 
 namespace Vault.Surface.Tests;
 
-/// <summary>The real gateway in Kestrel on 127.0.0.1 (gRPC over h2c, REST over HTTP/1.1), over fake grains.</summary>
+/// <summary>
+/// The real gateway in Kestrel on 127.0.0.1 (gRPC over h2c, REST over HTTP/1.1), over fake grains, wired the way the
+/// silo wires it or the way the standalone vault-gateway does (<see cref="GatewayHostKind"/>).
+/// </summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -36,12 +39,35 @@ public sealed class GatewayHost : IAsyncDisposable
     public Uri RestAddress { get; }
 
     /// <summary>
+    /// The host every test of the suite runs against unless it names one: VAULT_TEST_GATEWAY_HOST=standalone runs
+    /// the whole suite against vault-gateway's wiring (test.sh runs it both ways); default: the silo's.
+    /// </summary>
+    public static GatewayHostKind DefaultKind =>
+        string.Equals(Environment.GetEnvironmentVariable("VAULT_TEST_GATEWAY_HOST"), "standalone", StringComparison.OrdinalIgnoreCase)
+            ? GatewayHostKind.Standalone
+            : GatewayHostKind.Silo;
+
+    /// <summary>Whether the cluster behind the gateway answers readiness probes (the standalone host asks it).</summary>
+    public FakeClusterProbe Cluster { get; private init; } = new();
+
+    /// <summary>
     /// Starts the gateway with authentication off and no rate limit unless <paramref name="settings"/> says
     /// otherwise (keys under Vault:Gateway...). TLS is served when Vault:Gateway:Tls:* name a certificate.
     /// </summary>
-    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null) => StartAsync(DefaultKind, settings);
+
+    /// <summary>
+    /// Starts the gateway as <paramref name="kind"/> wires it: the silo's co-hosted gateway (the shared surface
+    /// with the silo's settings) or the standalone vault-gateway (its own AddVaultGatewayHost, with the Orleans
+    /// client replaced by the fake grains). <paramref name="bind"/> is the listening address (given to each host
+    /// the way it takes it). <paramref name="map"/> and <paramref name="protectedEndpoints"/> add endpoints beside the API, as
+    /// the silo adds /metrics and the dashboard.
+    /// </summary>
+    public static async Task<GatewayHost> StartAsync(
+        GatewayHostKind kind, IDictionary<string, string?>? settings = null, string bind = "127.0.0.1", Action<WebApplication>? map = null, params ProtectedEndpoint[] protectedEndpoints)
     {
         var grains = new FakeGrainFactory();
+        var probe = new FakeClusterProbe();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var configuration = new Dictionary<string, string?>
@@ -58,34 +84,45 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(configuration);
-        var options = new GatewayOptions();
-        builder.Configuration.GetSection(GatewayOptions.SectionName).Bind(options);
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        if (kind == GatewayHostKind.Standalone)
         {
-            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
-            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            builder.AddVaultGatewayHost(["--bind", bind, "--http-port", "0", "--grpc-port", "0", "--cluster-db", "Host=127.0.0.1;Database=unused"], services =>
             {
-                listen.Protocols = HttpProtocols.Http2;
-                listen.UseVaultTls(options);
+                services.AddSingleton<IGrainFactory>(grains);
+                services.AddSingleton<IClusterProbe>(probe);
             });
-            kestrel.Listen(IPAddress.Loopback, 0, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1;
-                listen.UseVaultTls(options);
-            });
-        });
-        builder.Services.AddSingleton<IGrainFactory>(grains);
-        builder.Services.AddVaultGateway(builder.Configuration);
+        }
+        else
+        {
+            builder.Services.AddSingleton<IGrainFactory>(grains);
+            builder.AddVaultGatewaySurface(IPAddress.Parse(bind), 0, 0, o => o.DefaultNode = "node-a");
+        }
+
+        foreach (var endpoint in protectedEndpoints)
+        {
+            builder.Services.AddSingleton(endpoint);
+        }
 
         var app = builder.Build();
-        app.UseVaultGateway();
-        app.MapVaultGateway();
+        map?.Invoke(app);
+        if (kind == GatewayHostKind.Standalone)
+        {
+            app.MapVaultGatewayHost();
+        }
+        else
+        {
+            app.MapVaultGatewaySurface();
+        }
+
         await app.StartAsync();
 
+        // The surface listens for REST (HTTP/1.1) first, then gRPC (HTTP/2).
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal))).ToList();
-        return new GatewayHost(app, grains, addresses[0], addresses[1]);
+        return new GatewayHost(app, grains, addresses[1], addresses[0]) { Cluster = probe, Kind = kind };
     }
+
+    public GatewayHostKind Kind { get; private init; }
 
     public async ValueTask DisposeAsync()
     {

@@ -388,7 +388,13 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.NotNull(limited);
         await SecurityTests.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
 
-        using var client = new VaultClient(_host.GrpcAddress, new VaultClientOptions { ReadAttempts = 1, Token = "some-key" });
+        // The REST calls above emptied this client address's bucket; with authentication off a token earns no bucket of its own.
+        await using var fresh = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Vault:Gateway:RateLimit:RequestsPerSecond"] = "1",
+            ["Vault:Gateway:RateLimit:Burst"] = "3",
+        });
+        using var client = new VaultClient(fresh.GrpcAddress, new VaultClientOptions { ReadAttempts = 1, Token = "some-key" });
         var statuses = new List<StatusCode>();
         for (var i = 0; i < 8; i++)
         {

@@ -113,18 +113,37 @@ public sealed class BackupJob(
             full.Add(f);
         }
 
-        full.Sort(StringComparer.Ordinal);
+        // A path inside another one is already covered by it. Sorted with '/' below every other character,
+        // a path's descendants directly follow it, so comparing with the last kept path is enough: linear
+        // after the sort (the pairwise check this replaces held a core for minutes at 100,000 paths).
+        full.Sort(ComparePathsComponentwise);
         var result = new List<string>();
         foreach (var f in full)
         {
-            // A path inside another one is already covered by it.
-            if (!result.Any(r => SnapshotPaths.IsAtOrBelow(f, r)))
+            if (result.Count == 0 || !SnapshotPaths.IsAtOrBelow(f, result[^1]))
             {
                 result.Add(f);
             }
         }
 
+        result.Sort(StringComparer.Ordinal);
         return result;
+    }
+
+    private static int ComparePathsComponentwise(string a, string b)
+    {
+        var n = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var x = a[i] == '/' ? '\0' : a[i];
+            var y = b[i] == '/' ? '\0' : b[i];
+            if (x != y)
+            {
+                return x.CompareTo(y);
+            }
+        }
+
+        return a.Length.CompareTo(b.Length);
     }
 
     /// <summary>The directories above the backup paths: their own metadata, but only the children on the way.</summary>

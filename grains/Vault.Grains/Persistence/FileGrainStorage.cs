@@ -2,6 +2,8 @@
 // One file per grain and state name; written to a temporary file, then renamed over the old
 // one, so a crash leaves either the old or the new state, never a torn one. Stores that hold
 // rebuildable state (the chunk index) skip the fsync; the others make every write durable.
+// State (API key hashes, the audit log, snapshot metadata) is private to the node's user: files 0600 in
+// directories 0700, whatever the umask.
 using System.Text;
 using Orleans.Runtime;
 using Orleans.Serialization;
@@ -39,11 +41,23 @@ public sealed class FileGrainStorage(string root, bool durable, Serializer seria
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathOf(stateName, grainId);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        CreatePrivateDirectory(Path.GetDirectoryName(path)!);
         var bytes = serializer.SerializeToArray(grainState.State);
         var temp = path + ".tmp";
-        await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 0))
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
         {
+            options.UnixCreateMode = PrivateFile;
+        }
+
+        await using (var stream = new FileStream(temp, options))
+        {
+            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(stream.SafeFileHandle) != PrivateFile)
+            {
+                // A leftover temporary file keeps its old mode when opened again.
+                File.SetUnixFileMode(stream.SafeFileHandle, PrivateFile);
+            }
+
             await stream.WriteAsync(bytes);
             if (durable)
             {
@@ -63,6 +77,29 @@ public sealed class FileGrainStorage(string root, bool durable, Serializer seria
         grainState.RecordExists = false;
         grainState.ETag = null;
         return Task.CompletedTask;
+    }
+
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Creates the state directory and those above it up to the storage root as 0700; tightens existing ones.</summary>
+    private void CreatePrivateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
+
+        foreach (var dir in new[] { root, directory }.Distinct(StringComparer.Ordinal))
+        {
+            Directory.CreateDirectory(dir, PrivateDirectory);
+            if (File.GetUnixFileMode(dir) != PrivateDirectory)
+            {
+                File.SetUnixFileMode(dir, PrivateDirectory);
+            }
+        }
     }
 
     private string PathOf(string stateName, GrainId grainId)
