@@ -26,7 +26,9 @@ dotnet build Vault.sln -c "$configuration" -v quiet -nologo
 
 results=$(mktemp -d)
 set +e
-dotnet test Vault.sln -c "$configuration" --no-build -nologo --logger "trx" --results-directory "$results" > "$results/output.txt" 2>&1
+# One test project at a time: several projects start real servers and silo processes, and on 2 cores
+# running them side by side starves them (timeouts that measure the machine, not the code).
+dotnet test Vault.sln -c "$configuration" --no-build -nologo -m:1 --logger "trx" --results-directory "$results" > "$results/output.txt" 2>&1
 status=$?
 # The gateway's suite once more against the standalone vault-gateway's wiring (the first run used the silo's).
 VAULT_TEST_GATEWAY_HOST=standalone dotnet test tests/Vault.Surface.Tests -c "$configuration" --no-build -nologo --logger "trx" --results-directory "$results" >> "$results/output.txt" 2>&1

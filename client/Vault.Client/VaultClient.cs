@@ -175,31 +175,42 @@ public sealed partial class VaultClient : IDisposable
         try
         {
             using var call = _client.BackupStream(cancellationToken: cancellationToken);
-            var first = new BackupStreamChunk { Name = name, Node = node };
-            first.Tags.AddRange(tags ?? []);
-            await call.RequestStream.WriteAsync(first, cancellationToken);
-            var buffer = new byte[size];
-            long total = 0;
-            while (true)
+            try
             {
-                var filled = 0;
-                int read;
-                while (filled < buffer.Length && (read = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                var first = new BackupStreamChunk { Name = name, Node = node };
+                first.Tags.AddRange(tags ?? []);
+                await call.RequestStream.WriteAsync(first, cancellationToken);
+                var buffer = new byte[size];
+                long total = 0;
+                while (true)
                 {
-                    filled += read;
+                    var filled = 0;
+                    int read;
+                    while (filled < buffer.Length && (read = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                    {
+                        filled += read;
+                    }
+
+                    if (filled == 0)
+                    {
+                        break;
+                    }
+
+                    total += filled;
+                    await call.RequestStream.WriteAsync(new BackupStreamChunk { Data = Google.Protobuf.ByteString.CopyFrom(buffer, 0, filled) }, cancellationToken);
                 }
 
-                if (filled == 0)
-                {
-                    break;
-                }
-
-                total += filled;
-                await call.RequestStream.WriteAsync(new BackupStreamChunk { Data = Google.Protobuf.ByteString.CopyFrom(buffer, 0, filled) }, cancellationToken);
+                await call.RequestStream.WriteAsync(new BackupStreamChunk { Complete = true, TotalSize = total }, cancellationToken);
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+            {
+                // The server ended the call while this side was still writing (it refused the first message, or a
+                // stage failed): a write then fails with a bare CANCELLED; the server's own status is the answer.
+                await call.ResponseAsync;
+                throw;
             }
 
-            await call.RequestStream.WriteAsync(new BackupStreamChunk { Complete = true, TotalSize = total }, cancellationToken);
-            await call.RequestStream.CompleteAsync();
             return await call.ResponseAsync;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)

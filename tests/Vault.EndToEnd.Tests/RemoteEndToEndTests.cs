@@ -146,8 +146,7 @@ public sealed class RemoteEndToEndTests : TempRootTests
         var openKey = await silo.RunToExitAsync("--Vault:Remote:Hosts:h1:PrivateKeyFile=" + open);
 
         Assert.NotEqual(0, misspelt.ExitCode);
-        Assert.Contains("Vault:Remote:Hosts:h1: unknown key(s)", misspelt.Stdout + misspelt.Stderr, StringComparison.Ordinal);
-        Assert.Contains("Adress", misspelt.Stdout + misspelt.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Vault:Remote:Hosts:h1:Adress is not a setting (unknown key); did you mean Vault:Remote:Hosts:h1:Address?", misspelt.Stdout + misspelt.Stderr, StringComparison.Ordinal);
         Assert.NotEqual(0, openKey.ExitCode);
         Assert.Contains("Vault:Remote:Hosts:h1:PrivateKeyFile", openKey.Stdout + openKey.Stderr, StringComparison.Ordinal);
         Assert.Contains("mode 0644", openKey.Stdout + openKey.Stderr, StringComparison.Ordinal);

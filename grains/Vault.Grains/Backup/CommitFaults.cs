@@ -36,7 +36,8 @@ public sealed class CommitFaults
     {
         if (_trip is { } trip && trip(step))
         {
-            throw new IOException($"injected fault after commit step {step}");
+            // Stands for the node dying at this step: the commit stops here, as a crash would stop it.
+            throw new NodeUnavailableException($"injected fault after commit step {step}");
         }
     }
 }
