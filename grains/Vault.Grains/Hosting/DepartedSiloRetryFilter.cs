@@ -17,6 +17,11 @@ namespace Vault.Grains.Hosting;
 /// snapshot commit, lease renewals). Calls to a node's own grain (<see cref="IPeerGrain"/>, pinned to
 /// that node) are not retried: that grain cannot move, and its callers already go on to the next
 /// holder of a pack or report the node as unreachable.
+///
+/// A message already on its way to a silo that is then killed gets no answer at all: the caller sees
+/// Orleans' response timeout (a <see cref="TimeoutException"/>), not a connection error. One such
+/// timeout is retried as well — by then membership has usually declared the silo dead, so the retry
+/// reaches a new activation; a second timeout is the caller's answer.
 /// </summary>
 public sealed partial class DepartedSiloRetryFilter(ILogger<DepartedSiloRetryFilter> logger) : IOutgoingGrainCallFilter
 {
@@ -40,20 +45,25 @@ public sealed partial class DepartedSiloRetryFilter(ILogger<DepartedSiloRetryFil
         var clock = Stopwatch.StartNew();
         var delay = FirstDelay;
         var attempts = 0;
+        var timeouts = 0;
+        bool Retryable(Exception e) => IsDeparted(e) || (e is TimeoutException && timeouts++ == 0);
         while (true)
         {
             Exception? failure;
+            bool retry;
             try
             {
                 await context.Invoke();
                 failure = context.Response?.Exception;
+                retry = failure is not null && Retryable(failure);
             }
-            catch (Exception e) when (IsDeparted(e) && clock.Elapsed < Patience)
+            catch (Exception e) when (clock.Elapsed < Patience && Retryable(e))
             {
                 failure = e;
+                retry = true;
             }
 
-            if (failure is null || !IsDeparted(failure))
+            if (!retry || failure is null)
             {
                 if (attempts > 0)
                 {
