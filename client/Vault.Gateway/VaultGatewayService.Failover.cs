@@ -90,6 +90,7 @@ public static class FailoverProtoMapper
             LastFailover = s.LastFailover is { } t ? Timestamp.FromDateTimeOffset(t) : null,
             Silo = s.Silo,
             Progress = s.Progress ?? "",
+            Traffic = s.Traffic ?? "",
         };
         foreach (var n in s.Nodes)
         {

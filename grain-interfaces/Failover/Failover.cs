@@ -89,7 +89,9 @@ public sealed record FailoverStatus(
     /// <summary>The silo the controller runs on.</summary>
     string Silo,
     /// <summary>While a step runs: which, for how long, at which attempt, and its latest report (a catch-up's positions); else null.</summary>
-    string? Progress = null);
+    string? Progress = null,
+    /// <summary>The last pre-flight of the service's load balancer ("ok: …" or "UNREACHABLE: …"), checked every 30 s; null without traffic.</summary>
+    string? Traffic = null);
 
 /// <summary>An operator's request for a failover or switchover.</summary>
 [GenerateSerializer, Immutable, Alias("vault.failover-command")]

@@ -93,16 +93,74 @@ public enum FenceUnreachablePolicy
     Proceed = 1,
 }
 
-/// <summary>The HAProxy that carries the service's client traffic.</summary>
+/// <summary>Which load balancer carries a service's client traffic (Vault:Failover:Services:NAME:Traffic:Kind).</summary>
+public enum TrafficKind
+{
+    /// <summary>HAProxy: runtime API socket, or its HTTP stats/admin page.</summary>
+    Haproxy = 0,
+
+    /// <summary>Nginx open source: the upstream include file rewritten over SFTP on a remote host, tested and reloaded.</summary>
+    Nginx = 1,
+
+    /// <summary>Nginx Plus: upstream servers through its REST API (down, drain, weight).</summary>
+    NginxPlus = 2,
+}
+
+/// <summary>The load balancer that carries the service's client traffic.</summary>
 [GenerateSerializer, Alias("vault.failover-traffic")]
 public sealed class TrafficSpec
 {
-    /// <summary>The runtime API ("stats socket ipv4@host:port level admin") as host:port.</summary>
+    /// <summary>HAProxy: the runtime API ("stats socket ipv4@host:port level admin") as host:port; or set StatsUrl instead.</summary>
     [Id(0)] public string RuntimeApi { get; set; } = "";
 
+    /// <summary>HAProxy: the backend holding the nodes' servers.</summary>
     [Id(1)] public string Backend { get; set; } = "";
 
+    /// <summary>Time allowed to one call to the load balancer (one runtime command, one HTTP request, one remote command).</summary>
     [Id(2)] public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Id(3)] public TrafficKind Kind { get; set; } = TrafficKind.Haproxy;
+
+    /// <summary>HAProxy: the HTTP stats/admin page (`stats uri` with `stats admin`), e.g. http://127.0.0.1:8404/stats; used when RuntimeApi is empty.</summary>
+    [Id(4)] public string? StatsUrl { get; set; }
+
+    /// <summary>HAProxy stats page: the user of `stats auth USER:PASSWORD`.</summary>
+    [Id(5)] public string? StatsUser { get; set; }
+
+    [Id(6)] public SecretReference? StatsPassword { get; set; }
+
+    /// <summary>Upper bound of a drain: the wait for a server's current sessions to reach zero.</summary>
+    [Id(7)] public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Nginx: the proxy's machine, as configured under Vault:Remote:Hosts.</summary>
+    [Id(8)] public string? RemoteHost { get; set; }
+
+    /// <summary>Nginx: absolute path of the include file that holds the upstream block, on RemoteHost.</summary>
+    [Id(9)] public string? UpstreamFile { get; set; }
+
+    /// <summary>Nginx and Nginx Plus: the upstream's name.</summary>
+    [Id(10)] public string? Upstream { get; set; }
+
+    /// <summary>Nginx: the command that checks the configuration on RemoteHost.</summary>
+    [Id(11)] public string TestCommand { get; set; } = "nginx -t";
+
+    /// <summary>Nginx: the command that reloads it on RemoteHost.</summary>
+    [Id(12)] public string ReloadCommand { get; set; } = "nginx -s reload";
+
+    /// <summary>
+    /// host:port of the service as clients reach it through the load balancer. When set, enabling traffic is
+    /// verified by a query through it that must reach the new primary (the engine's own role check).
+    /// </summary>
+    [Id(13)] public string? CheckEndpoint { get; set; }
+
+    /// <summary>Nginx Plus: the API's base URL, e.g. http://127.0.0.1:8080/api.</summary>
+    [Id(14)] public string? ApiUrl { get; set; }
+
+    /// <summary>Nginx Plus: the API version in the paths (/api/9/...).</summary>
+    [Id(15)] public int ApiVersion { get; set; } = 9;
+
+    /// <summary>Nginx Plus: "http" or "stream", the module whose upstream holds the nodes (/api/9/stream/upstreams/...).</summary>
+    [Id(16)] public string ApiModule { get; set; } = "http";
 }
 
 /// <summary>The DNS name clients use, updated by RFC 2136 with TSIG.</summary>

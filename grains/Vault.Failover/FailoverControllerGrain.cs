@@ -35,6 +35,8 @@ public sealed class FailoverControllerGrain(
     private int _failures;
     private long? _primaryPosition;
     private string? _blocker;
+    private string? _trafficPreflight;
+    private DateTimeOffset _trafficCheckedAt;
 
     private string Service => this.GetPrimaryKeyString();
 
@@ -66,6 +68,7 @@ public sealed class FailoverControllerGrain(
         var names = spec.Nodes.Select(FailoverSpecValidator.NameOf).ToHashSet(StringComparer.Ordinal);
         var first = S.Spec is null;
         S.Spec = spec;
+        _trafficCheckedAt = default;
         if (S.Primary is null || !names.Contains(S.Primary))
         {
             S.Primary = FailoverSpecValidator.NameOf(spec.Primary);
@@ -215,6 +218,7 @@ public sealed class FailoverControllerGrain(
         }
 
         metrics.State(Service, S.Phase, S.Epoch);
+        await PreflightTrafficAsync(spec, cancellationToken);
         await WatchFencedAsync(spec);
         var health = FailoverDecision.Assess(_failures, spec.FailureThreshold);
         if (health != before)
@@ -475,6 +479,24 @@ public sealed class FailoverControllerGrain(
         S.FirstFailureAt = null;
     }
 
+    /// <summary>Every 30 s while monitoring: can the load balancer be driven? Shown by status; a change is audited.</summary>
+    private async Task PreflightTrafficAsync(FailoverServiceSpec spec, CancellationToken cancellationToken)
+    {
+        if (DateTimeOffset.UtcNow - _trafficCheckedAt < TimeSpan.FromSeconds(30))
+        {
+            return;
+        }
+
+        _trafficCheckedAt = DateTimeOffset.UtcNow;
+        var result = await steps.PreflightAsync(spec, cancellationToken);
+        var wasOk = _trafficPreflight?.StartsWith("ok", StringComparison.Ordinal);
+        _trafficPreflight = result;
+        if (result is not null && wasOk != result.StartsWith("ok", StringComparison.Ordinal))
+        {
+            Audit("observation", "traffic pre-flight: " + result, result.StartsWith("ok", StringComparison.Ordinal) ? "info" : "failed", 0);
+        }
+    }
+
     private async Task WatchFencedAsync(FailoverServiceSpec spec)
     {
         for (var i = 0; i < S.Fenced.Count; i++)
@@ -485,14 +507,15 @@ public sealed class FailoverControllerGrain(
                 continue;
             }
 
-            var note = $"old primary {f.Node} is reachable again as {o.Role}; kept out of traffic (HAProxy maint); rejoin it as a replica by hand";
-            if (FailoverSteps.Haproxy(spec) is { } haproxy)
+            var note = $"old primary {f.Node} is reachable again as {o.Role}; kept out of traffic (load balancer: disabled); rejoin it as a replica by hand";
+            if (steps.Traffic(spec) is { } traffic)
             {
                 try
                 {
-                    await haproxy.SetStateAsync(spec.Traffic!.Backend, FailoverSpecValidator.HaproxyServerOf(FailoverSteps.Node(spec, f.Node)), "maint", default);
+                    using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    await traffic.DisableAsync(FailoverSteps.Node(spec, f.Node), deadline.Token);
                 }
-                catch (FailoverStepException e)
+                catch (Exception e) when (e is FailoverStepException or OperationCanceledException)
                 {
                     note += $"; re-fencing failed: {e.Message}";
                 }
@@ -568,7 +591,7 @@ public sealed class FailoverControllerGrain(
         return new FailoverStatus(Service, spec?.Engine ?? FailoverEngine.PostgreSql, spec is not null, spec?.Mode ?? FailoverMode.Automatic, S.Paused,
             S.Phase, S.Phase == FailoverPhase.Monitoring ? null : S.Kind, S.Halted, S.Epoch, S.Primary ?? "", S.Phase == FailoverPhase.Monitoring ? null : S.Target,
             _failures, _observed.Values.OrderBy(o => o.Node, StringComparer.Ordinal).ToList(), S.Fenced.ToList(),
-            S.Halted ? $"halted in {S.Phase}: {S.LastError}" : _blocker, S.LastError, S.LastFailover, silo.Name, DescribeRunning());
+            S.Halted ? $"halted in {S.Phase}: {S.LastError}" : _blocker, S.LastError, S.LastFailover, silo.Name, DescribeRunning(), _trafficPreflight);
     }
 
     private string? DescribeRunning()

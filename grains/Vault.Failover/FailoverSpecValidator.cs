@@ -60,9 +60,7 @@ public static class FailoverSpecValidator
         CheckSecret(errors, $"{k}:Password", spec.Password);
         if (spec.Traffic is { } t)
         {
-            Check(IsEndpoint(t.RuntimeApi), "Traffic:RuntimeApi", t.RuntimeApi, "must be host:port of HAProxy's runtime API (stats socket ipv4@…)");
-            Check(!string.IsNullOrWhiteSpace(t.Backend), "Traffic:Backend", t.Backend, "must name the HAProxy backend");
-            Check(t.Timeout > TimeSpan.Zero, "Traffic:Timeout", t.Timeout, "must be positive");
+            errors.AddRange(TrafficSpecValidator.Validate($"{k}:Traffic", t));
         }
 
         if (spec.Dns is { } d)

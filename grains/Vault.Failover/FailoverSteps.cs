@@ -15,7 +15,7 @@ namespace Vault.Grains.Failover;
 /// <summary>The failover being driven: who, from where to where, with which token.</summary>
 public sealed record FailoverRun(string Service, FailoverServiceSpec Spec, FailoverKind Kind, long Epoch, string OldPrimary, string Target);
 
-public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence, Vault.Notifications.INotificationSink notifications)
+public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence, Vault.Notifications.INotificationSink notifications, TrafficProviders traffic)
 {
     /// <summary>Runs the action of one phase once; <paramref name="progress"/> receives reports from a step that waits (a catch-up's positions).</summary>
     public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken) => phase switch
@@ -60,19 +60,43 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
     public void Announce(string service, FailoverKind kind, long epoch, string? oldPrimary, string target, string eventName, string message) =>
         Notifications.FailoverEvents.Publish(notifications, service, kind, epoch, oldPrimary, target, eventName, message);
 
-    public static HaproxyRuntime? Haproxy(FailoverServiceSpec spec) =>
-        spec.Traffic is { } t && FailoverSpecValidator.SplitEndpoint(t.RuntimeApi) is var (host, port)
-            ? new HaproxyRuntime(host, port, t.Timeout)
-            : null;
+    /// <summary>The service's load balancer, or null when it configures none.</summary>
+    public ITrafficProvider? Traffic(FailoverServiceSpec spec) => traffic.For(spec);
+
+    /// <summary>Pre-flight: the load balancer answers and knows every node; the text for status. Never throws for the balancer's faults.</summary>
+    public async Task<string?> PreflightAsync(FailoverServiceSpec spec, CancellationToken cancellationToken)
+    {
+        if (Traffic(spec) is not { } provider)
+        {
+            return null;
+        }
+
+        try
+        {
+            return "ok: " + await provider.PreflightAsync(spec.Nodes.ToList(), cancellationToken);
+        }
+        catch (FailoverStepException e)
+        {
+            return "UNREACHABLE: " + e.Message;
+        }
+    }
 
     private async Task<string> FenceAsync(FailoverRun run, CancellationToken cancellationToken)
     {
         var done = new List<string>();
-        if (Haproxy(run.Spec) is { } haproxy)
+        if (Traffic(run.Spec) is { } provider)
         {
-            var server = FailoverSpecValidator.HaproxyServerOf(Node(run.Spec, run.OldPrimary));
-            await haproxy.SetStateAsync(run.Spec.Traffic!.Backend, server, "maint", cancellationToken);
-            done.Add($"HAProxy {run.Spec.Traffic.Backend}/{server} in maint");
+            // Pre-flight: a load balancer that cannot be driven stops the failover before it acts on any database.
+            try
+            {
+                await provider.PreflightAsync(run.Spec.Nodes.ToList(), cancellationToken);
+            }
+            catch (FailoverStepException e)
+            {
+                throw new FailoverStepException($"pre-flight: {e.Message}; nothing was changed", e);
+            }
+
+            done.Add(await provider.DisableAsync(Node(run.Spec, run.OldPrimary), cancellationToken));
         }
 
         var engine = engines.For(run.Spec.Engine);
@@ -238,20 +262,44 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
             : throw new FailoverStepException($"repointed [{string.Join(", ", done)}]; could not repoint {string.Join("; ", failed)}");
     }
 
-    private static async Task<string> EnableTrafficAsync(FailoverRun run, CancellationToken cancellationToken)
+    private async Task<string> EnableTrafficAsync(FailoverRun run, CancellationToken cancellationToken)
     {
-        if (Haproxy(run.Spec) is not { } haproxy)
+        if (Traffic(run.Spec) is not { } provider)
         {
             return "no traffic target configured";
         }
 
-        var backend = run.Spec.Traffic!.Backend;
-        var server = FailoverSpecValidator.HaproxyServerOf(Node(run.Spec, run.Target));
-        await haproxy.SetStateAsync(backend, server, "ready", cancellationToken);
-        var status = await haproxy.GetStatusAsync(backend, server, cancellationToken);
-        return status.StartsWith("MAINT", StringComparison.Ordinal)
-            ? throw new FailoverStepException($"HAProxy {backend}/{server} is still {status} after 'state ready'")
-            : $"HAProxy {backend}/{server} ready ({status})";
+        var done = await provider.EnableAsync(Node(run.Spec, run.Target), cancellationToken);
+        if (run.Spec.Traffic!.CheckEndpoint is not { } through)
+        {
+            return done;
+        }
+
+        // A query through the load balancer must reach the new primary (a balancer may still hold the old route briefly).
+        var (host, port) = FailoverSpecValidator.SplitEndpoint(through);
+        var endpoint = Endpoint(run.Spec, run.Target) with { Name = $"{run.Target} through {through}", Host = host, Port = port };
+        var engine = engines.For(run.Spec.Engine);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(run.Spec.Traffic.Timeout * 5);
+        NodeObservation? seen = null;
+        try
+        {
+            while (true)
+            {
+                seen = await engine.ObserveAsync(endpoint, run.Spec.CheckTimeout, deadline.Token);
+                if (seen.Reachable && seen.Role == NodeRole.Primary)
+                {
+                    return $"{done}; a query through {through} reached a primary";
+                }
+
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new FailoverStepException($"{done}, but a query through {through} did not reach a primary within {(run.Spec.Traffic.Timeout * 5).TotalSeconds:0.#} s: " +
+                (seen is null ? "no answer" : seen.Reachable ? $"it answers as {seen.Role}" : seen.Error));
+        }
     }
 
     private static async Task<string> PublishDnsAsync(FailoverRun run, CancellationToken cancellationToken)

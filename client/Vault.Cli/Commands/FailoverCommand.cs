@@ -178,6 +178,11 @@ public static class FailoverCommand
             text += $"  progress: {s.Progress}\n";
         }
 
+        if (s.Traffic.Length > 0)
+        {
+            text += $"  traffic: {s.Traffic}\n";
+        }
+
         if (s.LastError.Length > 0 && !s.Blocker.Contains(s.LastError, StringComparison.Ordinal))
         {
             text += $"  last error: {s.LastError}\n";
@@ -219,6 +224,7 @@ public static class FailoverCommand
         lastFailover = s.LastFailover?.ToDateTimeOffset(),
         silo = s.Silo,
         progress = s.Progress.Length == 0 ? null : s.Progress,
+        traffic = s.Traffic.Length == 0 ? null : s.Traffic,
         nodes = s.Nodes.Select(n => new
         {
             node = n.Node,

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Vault.Grains.Failover;
 using Vault.Grains.Failover.Engines;
 using Vault.Grains.Failover.Fencing;
@@ -23,6 +24,8 @@ public static class VaultFailoverExtensions
         services.AddSingleton<ReplicationEngines>();
         services.AddSingleton<FailoverSteps>();
         services.AddSingleton<SshFence>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Failover.Traffic.TrafficProviders>();
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<NodeProbe>();
         services.AddSingleton<IObserverProbe>(sp => sp.GetRequiredService<NodeProbe>());

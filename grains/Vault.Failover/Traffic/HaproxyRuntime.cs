@@ -8,7 +8,7 @@ using Vault.Grains.Failover.Engines;
 
 namespace Vault.Grains.Failover.Traffic;
 
-public sealed class HaproxyRuntime(string host, int port, TimeSpan timeout)
+public sealed class HaproxyRuntime(string host, int port, TimeSpan timeout) : IHaproxyAdmin
 {
     public override string ToString() => $"HAProxy runtime API {host}:{port}";
 
@@ -21,6 +21,19 @@ public sealed class HaproxyRuntime(string host, int port, TimeSpan timeout)
             throw new FailoverStepException($"{this} refused 'set server {backend}/{server} state {state}': {reply}");
         }
     }
+
+    /// <summary>`set weight`; HAProxy answers an empty line on success.</summary>
+    public async Task SetWeightAsync(string backend, string server, int weight, CancellationToken cancellationToken)
+    {
+        var command = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"set weight {backend}/{server} {weight}");
+        var reply = (await SendAsync(command, cancellationToken)).Trim();
+        if (reply.Length > 0)
+        {
+            throw new FailoverStepException($"{this} refused '{command}': {reply}");
+        }
+    }
+
+    public Task<string> ShowStatAsync(CancellationToken cancellationToken) => SendAsync("show stat", cancellationToken);
 
     /// <summary>The status column of `show stat` for one server (UP, DOWN, MAINT, DRAIN...).</summary>
     public async Task<string> GetStatusAsync(string backend, string server, CancellationToken cancellationToken)
