@@ -2,7 +2,7 @@
 # Starts and stops the replicated servers the failover tests drive, all on 127.0.0.1 under one
 # run directory, as root on Debian 12 without systemd (packages: infra/test-packages.txt).
 #
-#   servers.sh start RUN_DIR PORT_BASE COMPONENT...   postgres | postgres-sync | mariadb | redis | haproxy | bind
+#   servers.sh start RUN_DIR PORT_BASE COMPONENT...   postgres | postgres-sync | mariadb | redis | haproxy | bind | nginx
 #   servers.sh stop  RUN_DIR                          stops everything started under RUN_DIR
 #   servers.sh kill  RUN_DIR NAME                     kill -9 one server (pg1, my1, rd1, ...)
 #   servers.sh pid   RUN_DIR NAME
@@ -11,12 +11,16 @@
 #   0 pg1 (primary)  1 pg2            2 my1 (primary)  3 my2          4 rd1 (master)  5 rd2  6 rd3
 #   7 HAProxy runtime API (TCP)       8 HAProxy pg     9 HAProxy mariadb             10 HAProxy redis
 #   11 BIND primary  12 BIND secondary (zone vault.test, TSIG key vault-key)
+#   16 HAProxy stats/admin page (http://127.0.0.1:P/stats, user admin, password in RUN_DIR/haproxy/stats.password)
+#   17 nginx stream listener in front of the PostgreSQL pair (upstream "pg" in RUN_DIR/nginx/upstream.conf)
+# nginx runs as NGINX_USER when set (an account that may then rewrite its upstream file and reload it over SSH), else root.
 # Credentials: PostgreSQL postgres/$PASS, MariaDB vault/$PASS, Redis requirepass $PASS, where PASS is
 # written to RUN_DIR/password; the TSIG secret (base64) to RUN_DIR/bind/tsig.secret.
 set -euo pipefail
 
 PGBIN=/usr/lib/postgresql/15/bin
 PASS=vault-test-pw
+STATS_PASS=vault-stats-pw
 
 die() { echo "servers.sh: $*" >&2; exit 1; }
 
@@ -148,6 +152,7 @@ start_redis() {
 start_haproxy() {
     local dir=$RUN/haproxy
     mkdir -p "$dir"
+    echo "$STATS_PASS" > "$dir/stats.password"
     cat >"$dir/haproxy.cfg" <<CONF
 global
     stats socket ipv4@127.0.0.1:$((BASE + 7)) level admin
@@ -158,6 +163,13 @@ defaults
     timeout client 60s
     timeout server 60s
     default-server inter 500ms fall 2 rise 1
+listen stats
+    mode http
+    bind 127.0.0.1:$((BASE + 16))
+    stats enable
+    stats uri /stats
+    stats auth admin:$STATS_PASS
+    stats admin if TRUE
 frontend pg
     bind 127.0.0.1:$((BASE + 8))
     default_backend pg
@@ -182,6 +194,38 @@ CONF
     haproxy -D -f "$dir/haproxy.cfg" -p "$dir/haproxy.pid" || die "haproxy did not start"
     register haproxy "$dir/haproxy.pid"
     wait_for "HAProxy runtime API on $((BASE + 7))" 10 bash -c "echo 'show info' | timeout 2 bash -c 'cat > /dev/tcp/127.0.0.1/$((BASE + 7))'"
+}
+
+start_nginx() {
+    local dir=$RUN/nginx user=${NGINX_USER:-root}
+    [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || die "nginx's stream module is missing: install libnginx-mod-stream (infra/test-packages.txt)"
+    mkdir -p "$dir"
+    cat >"$dir/upstream.conf" <<CONF
+upstream pg {
+    server 127.0.0.1:$((BASE));
+    server 127.0.0.1:$((BASE + 1)) down;
+}
+CONF
+    cat >"$dir/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+worker_processes 1;
+events { worker_connections 64; }
+stream {
+    include $dir/upstream.conf;
+    server {
+        listen 127.0.0.1:$((BASE + 17));
+        proxy_pass pg;
+        proxy_connect_timeout 1s;
+    }
+}
+CONF
+    chown -R "$user" "$dir"
+    runuser -u "$user" -- nginx -t -q -c "$dir/nginx.conf" -e "$dir/error.log" || die "nginx configuration is invalid: $(tail -3 "$dir/error.log" 2>/dev/null)"
+    runuser -u "$user" -- nginx -c "$dir/nginx.conf" -e "$dir/error.log" || die "nginx did not start: $(tail -3 "$dir/error.log" 2>/dev/null)"
+    register nginx "$dir/nginx.pid"
+    wait_for "nginx listening on $((BASE + 17))" 10 bash -c "timeout 1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$((BASE + 17))'"
 }
 
 start_bind() {
@@ -247,6 +291,7 @@ start)
         redis) start_redis ;;
         haproxy) start_haproxy ;;
         bind) start_bind ;;
+        nginx) start_nginx ;;
         *) die "unknown component '$c'" ;;
         esac
     done

@@ -2,7 +2,7 @@
 // version Traffic:ApiVersion: GET {api}/{v}/{module}/upstreams/{name} lists the peers with their state
 // (up, draining, down, unavail, checking, unhealthy) and active connections; the writable configuration is
 // {api}/{v}/{module}/upstreams/{name}/servers[/{id}], changed with PATCH bodies {"down":…}, {"drain":true},
-// {"weight":…}. Errors come as {"error":{"status","text","code"},"request_id","href"}; the step reports
+// {"weight":…}; "down": false also ends a drain ("drain" takes only true). Errors come as {"error":{"status","text","code"},"request_id","href"}; the step reports
 // the API's text and code. Each node's upstream server is its Host:Port.
 using System.Globalization;
 using System.Net;
@@ -33,7 +33,7 @@ public sealed class NginxPlusTraffic(TrafficSpec spec, HttpClient http, TimeProv
 
     public async Task<string> EnableAsync(FailoverNodeSpec node, CancellationToken cancellationToken)
     {
-        var state = await PatchAsync(node.Endpoint, new JsonObject { ["down"] = false, ["drain"] = false }, cancellationToken);
+        var state = await PatchAsync(node.Endpoint, new JsonObject { ["down"] = false }, cancellationToken);
         return state.InService ? $"Nginx Plus {state}" : throw new FailoverStepException($"Nginx Plus reports {state} after setting it up");
     }
 

@@ -9,7 +9,7 @@ namespace Vault.Failover.Tests.Infrastructure;
 /// </summary>
 public sealed class LocalServers : IAsyncDisposable
 {
-    public const int Pg1 = 0, Pg2 = 1, My1 = 2, My2 = 3, Rd1 = 4, Rd2 = 5, Rd3 = 6, HaproxyAdmin = 7, HaproxyPg = 8, HaproxyMy = 9, HaproxyRedis = 10, Bind1 = 11, Bind2 = 12, Webhook = 15;
+    public const int Pg1 = 0, Pg2 = 1, My1 = 2, My2 = 3, Rd1 = 4, Rd2 = 5, Rd3 = 6, HaproxyAdmin = 7, HaproxyPg = 8, HaproxyMy = 9, HaproxyRedis = 10, Bind1 = 11, Bind2 = 12, Webhook = 15, HaproxyStats = 16, NginxPg = 17;
 
     private static int _next;
 
@@ -54,6 +54,26 @@ public sealed class LocalServers : IAsyncDisposable
 
     public static Task<LocalServers> StartAsync(params string[] components) => StartAsync(NextBase(), components);
 
+    /// <summary>As <see cref="StartAsync(string[])"/>, with environment variables for servers.sh (NGINX_USER).</summary>
+    public static async Task<LocalServers> StartWithAsync(IReadOnlyDictionary<string, string> environment, params string[] components)
+    {
+        var portBase = NextBase();
+        var dir = Path.Combine(Path.GetTempPath(), "vault-failover", $"run-{portBase}-{Guid.NewGuid():N}"[..24]);
+        Directory.CreateDirectory(dir);
+        var servers = new LocalServers(dir, portBase);
+        try
+        {
+            await RunScriptAsync(TimeSpan.FromSeconds(90), ["start", dir, portBase.ToString(CultureInfo.InvariantCulture), .. components], environment);
+        }
+        catch
+        {
+            await servers.DisposeAsync();
+            throw;
+        }
+
+        return servers;
+    }
+
     /// <summary>kill -9 of one server (pg1, my1, rd1...).</summary>
     public Task KillAsync(string name) => RunScriptAsync(TimeSpan.FromSeconds(10), ["kill", RunDir, name]);
 
@@ -78,10 +98,15 @@ public sealed class LocalServers : IAsyncDisposable
         }
     }
 
-    private static async Task RunScriptAsync(TimeSpan timeout, IReadOnlyList<string> args)
+    private static async Task RunScriptAsync(TimeSpan timeout, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "servers.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         start.ArgumentList.Add(script);
         foreach (var a in args)
         {
