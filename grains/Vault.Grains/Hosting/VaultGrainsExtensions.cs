@@ -35,6 +35,12 @@ public static class VaultGrainsExtensions
         Notifications.NotificationDefaults.AddVaultNotificationDefaults(services);
         services.AddHostedService<Notifications.MembershipWatch>();
         services.AddSingleton<PackReplicator>();
+        // Off-site copy: the silo registers the configured targets first; without them nothing is queued.
+        services.TryAddSingleton(new Vault.Offsite.OffsiteOptions());
+        services.TryAddSingleton(sp => new Vault.Offsite.Upload.OffsiteQueue(node.DataDir, sp.GetRequiredService<Vault.Offsite.OffsiteOptions>().Targets.Keys));
+        services.TryAddSingleton(new Vault.Offsite.Stores.OffsiteStores(new Dictionary<string, Vault.Offsite.Stores.IOffsiteStore>()));
+        services.AddSingleton<Vault.Grains.Offsite.OffsiteCopy>();
+        services.AddSingleton<Vault.Grains.Offsite.OffsiteImport>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CondemnedPacks>();
         if (replication.Clustered)

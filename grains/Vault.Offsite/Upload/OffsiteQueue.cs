@@ -87,7 +87,40 @@ public sealed class OffsiteQueue
     public static byte[] ReadPayload(OffsiteEntry entry) => File.ReadAllBytes(entry.File);
 
     /// <summary>Removes an entry once its target holds the object.</summary>
-    public static void Complete(OffsiteEntry entry) => DurableFile.TryDelete(entry.File);
+    public void Complete(OffsiteEntry entry)
+    {
+        DurableFile.TryDelete(entry.File);
+        Completed?.Invoke();
+    }
+
+    /// <summary>Raised after an entry left the queue.</summary>
+    public event Action? Completed;
+
+    /// <summary>Waits until no target has an entry queued at or before <paramref name="sequence"/> (synchronous mode).</summary>
+    public async Task WaitUploadedAsync(long sequence, CancellationToken ct)
+    {
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Action onChange = () => changed.TrySetResult();
+            Completed += onChange;
+            try
+            {
+                if (!Targets.Any(t => List(t).Any(e => e.Sequence <= sequence)))
+                {
+                    return;
+                }
+
+                // Also look again now and then: an entry completed by another process instance is seen on disk.
+                await Task.WhenAny(changed.Task, Task.Delay(TimeSpan.FromSeconds(1), ct));
+                ct.ThrowIfCancellationRequested();
+            }
+            finally
+            {
+                Completed -= onChange;
+            }
+        }
+    }
 
     private long Enqueue(OffsiteEntryKind kind, string name, ReadOnlyMemory<byte> payload)
     {

@@ -76,34 +76,6 @@ public sealed partial class OffsiteUploader : BackgroundService
         return result;
     }
 
-    /// <summary>Waits until every entry queued up to <paramref name="sequence"/> is in every target (synchronous mode).</summary>
-    public async Task WaitUploadedAsync(long sequence, CancellationToken ct)
-    {
-        while (_stores.Keys.Any(t => _queue.List(t).Any(e => e.Sequence <= sequence)))
-        {
-            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Action<string> onProgress = _ => changed.TrySetResult();
-            Progressed += onProgress;
-            try
-            {
-                if (!_stores.Keys.Any(t => _queue.List(t).Any(e => e.Sequence <= sequence)))
-                {
-                    return;
-                }
-
-                await changed.Task.WaitAsync(TimeSpan.FromSeconds(1), _time, ct).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-            finally
-            {
-                Progressed -= onProgress;
-            }
-
-            ct.ThrowIfCancellationRequested();
-        }
-    }
-
-    private event Action<string>? Progressed;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_stores.Count == 0)
@@ -228,7 +200,7 @@ public sealed partial class OffsiteUploader : BackgroundService
             if (bytes is null)
             {
                 LogPackGone(store.Name, entry.Name);
-                OffsiteQueue.Complete(entry);
+                _queue.Complete(entry);
                 return;
             }
 
@@ -245,11 +217,10 @@ public sealed partial class OffsiteUploader : BackgroundService
         await _bandwidth.AcquireAsync(bytes.Length, ct);
         DateTimeOffset? retainUntil = target.RetentionDays > 0 ? _time.GetUtcNow().AddDays(target.RetentionDays) : null;
         await store.PutAsync(entry.ObjectKey, bytes, retainUntil, ct);
-        OffsiteQueue.Complete(entry);
+        _queue.Complete(entry);
         Interlocked.Increment(ref state.UploadedObjects);
         Interlocked.Add(ref state.UploadedBytes, bytes.Length);
         OffsiteMetrics.Uploaded(store.Name, bytes.Length);
-        Progressed?.Invoke(store.Name);
     }
 
     private void CheckLag(string target, TargetState state)
