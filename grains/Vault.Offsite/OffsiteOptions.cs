@@ -25,6 +25,12 @@ public sealed class OffsiteOptions
     /// <summary>When true, a backup's commit waits until its packs and snapshot are in every target.</summary>
     public bool Required { get; set; }
 
+    /// <summary>
+    /// A target to rebuild the repository from when the node starts on a data directory without one
+    /// (docs/offsite.md, recovery); needs the repository password. Empty: a new repository is created as usual.
+    /// </summary>
+    public string? RecoverFrom { get; set; }
+
     /// <summary>Every rule broken, each message naming the key, its value and the rule.</summary>
     public IEnumerable<string> Validate()
     {
@@ -51,6 +57,11 @@ public sealed class OffsiteOptions
         if (Required && Targets.Count == 0)
         {
             yield return $"{Section}:Required is true but {Section}:Targets is empty; name at least one target";
+        }
+
+        if (RecoverFrom is { Length: > 0 } from && !Targets.ContainsKey(from))
+        {
+            yield return $"{Section}:RecoverFrom is '{from}'; no such target in {Section}:Targets ({(Targets.Count == 0 ? "none" : string.Join(", ", Targets.Keys))})";
         }
 
         foreach (var (name, target) in Targets)
