@@ -4,8 +4,9 @@
 # installed under infra/objectstores/node_modules (git-ignored).
 #
 #   objectstores.sh install                    npm install of the pinned versions (idempotent)
-#   objectstores.sh start s3|azure DIR PORT    start one server on 127.0.0.1:PORT with its data under DIR;
-#                                              waits until it answers; prints its pid
+#   objectstores.sh start s3|azure DIR PORT [BUCKET]
+#                                              start one server on 127.0.0.1:PORT with its data under DIR
+#                                              (s3: with BUCKET created); waits until it answers; prints its pid
 #   objectstores.sh stop DIR                   stop the server started under DIR
 #
 # s3rver does not check SigV4 signatures and has no Object Lock; Azurite checks Shared Key signatures.
@@ -31,12 +32,13 @@ install() {
 answers() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 start() {
-    local kind=$1 dir=$2 port=$3
+    local kind=$1 dir=$2 port=$3 bucket=${4:-}
     [ "$port" -lt 32768 ] || die "port $port is in the ephemeral range; use a port below 32768"
     install
     mkdir -p "$dir/data"
     case "$kind" in
-        s3) setsid "$HERE/node_modules/.bin/s3rver" -d "$dir/data" -a 127.0.0.1 -p "$port" --silent >"$dir/server.log" 2>&1 < /dev/null & ;;
+        s3) setsid "$HERE/node_modules/.bin/s3rver" -d "$dir/data" -a 127.0.0.1 -p "$port" --silent \
+                ${bucket:+--configure-bucket "$bucket"} >"$dir/server.log" 2>&1 < /dev/null & ;;
         azure) setsid "$HERE/node_modules/.bin/azurite-blob" --location "$dir/data" --blobHost 127.0.0.1 --blobPort "$port" \
                    --skipApiVersionCheck --silent --loose >"$dir/server.log" 2>&1 < /dev/null & ;;
         *) die "unknown store '$kind' (s3 or azure)";;
@@ -62,7 +64,7 @@ stop() {
 
 case "${1:-}" in
     install) install ;;
-    start) [ $# -eq 4 ] || die "usage: objectstores.sh start s3|azure DIR PORT"; start "$2" "$3" "$4" ;;
+    start) [ $# -ge 4 ] && [ $# -le 5 ] || die "usage: objectstores.sh start s3|azure DIR PORT [BUCKET]"; start "$2" "$3" "$4" "${5:-}" ;;
     stop) [ $# -eq 2 ] || die "usage: objectstores.sh stop DIR"; stop "$2" ;;
     *) die "usage: objectstores.sh install | start s3|azure DIR PORT | stop DIR" ;;
 esac

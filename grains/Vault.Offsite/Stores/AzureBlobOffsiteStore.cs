@@ -47,7 +47,7 @@ public sealed class AzureBlobOffsiteStore : IOffsiteStore
         {
             await _container.GetBlobClient(_prefix + key).UploadAsync(new BinaryData(bytes), new BlobUploadOptions { Metadata = metadata }, ct);
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
         {
             throw Failed("put", key, e);
         }
@@ -67,7 +67,7 @@ public sealed class AzureBlobOffsiteStore : IOffsiteStore
         {
             return null;
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
         {
             throw Failed("get", key, e);
         }
@@ -87,7 +87,7 @@ public sealed class AzureBlobOffsiteStore : IOffsiteStore
         {
             return null;
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
         {
             throw Failed("head", key, e);
         }
@@ -109,7 +109,7 @@ public sealed class AzureBlobOffsiteStore : IOffsiteStore
 
                 page = e.Current;
             }
-            catch (RequestFailedException ex)
+            catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
             {
                 throw Failed("list", prefix, ex);
             }
@@ -138,7 +138,7 @@ public sealed class AzureBlobOffsiteStore : IOffsiteStore
         {
             return (await _container.GetBlobClient(_prefix + key).DeleteIfExistsAsync(cancellationToken: ct)).Value;
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
         {
             throw Failed("delete", key, e);
         }
@@ -150,15 +150,17 @@ public sealed class AzureBlobOffsiteStore : IOffsiteStore
         {
             await _container.GetPropertiesAsync(cancellationToken: ct);
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
         {
             throw Failed("probe", $"container {_container.Name}", e);
         }
     }
 
-    private OffsiteException Failed(string operation, string key, RequestFailedException e) =>
-        new($"target '{Name}': {operation} {key} in container {_container.Name} failed: " +
-            (e.Status is 401 or 403
-                ? $"access denied ({e.Status} {e.ErrorCode}); check the target's connection string (ConnectionStringFile)"
-                : e.Status == 0 ? $"no answer: {e.Message}" : $"{e.Status} {e.ErrorCode}"), e);
+    private OffsiteException Failed(string operation, string key, Exception e) =>
+        new($"target '{Name}': {operation} {key} in container {_container.Name} failed: " + e switch
+        {
+            RequestFailedException { Status: 401 or 403 } r => $"access denied ({r.Status} {r.ErrorCode}); check the target's connection string (ConnectionStringFile)",
+            RequestFailedException { Status: not 0 } r => $"{r.Status} {r.ErrorCode}",
+            _ => $"no answer from {_container.Uri.GetLeftPart(UriPartial.Authority)}: {(e.InnerException ?? e).Message}",
+        }, e);
 }

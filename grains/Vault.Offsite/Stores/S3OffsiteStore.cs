@@ -86,7 +86,7 @@ public sealed class S3OffsiteStore : IOffsiteStore, IDisposable
 
             await _client.PutObjectAsync(request, ct);
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             throw Failed("put", full, e);
         }
@@ -109,7 +109,7 @@ public sealed class S3OffsiteStore : IOffsiteStore, IDisposable
         {
             return null;
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             throw Failed("get", full, e);
         }
@@ -131,7 +131,7 @@ public sealed class S3OffsiteStore : IOffsiteStore, IDisposable
         {
             return null;
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             throw Failed("head", full, e);
         }
@@ -152,7 +152,7 @@ public sealed class S3OffsiteStore : IOffsiteStore, IDisposable
                     ContinuationToken = token,
                 }, ct);
             }
-            catch (AmazonServiceException e)
+            catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
             {
                 throw Failed("list", _prefix + prefix, e);
             }
@@ -185,23 +185,14 @@ public sealed class S3OffsiteStore : IOffsiteStore, IDisposable
             await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = _prefix + key }, ct);
             return true;
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
         {
             throw Failed("delete", _prefix + key, e);
         }
     }
 
-    public async Task ProbeAsync(CancellationToken ct)
-    {
-        try
-        {
-            await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix, MaxKeys = 1 }, ct);
-        }
-        catch (AmazonServiceException e)
-        {
-            throw Failed("probe", $"bucket {_bucket}", e);
-        }
-    }
+    /// <summary>A HEAD of the configuration object: answered (found or not) only when the bucket exists and the credentials are accepted.</summary>
+    public async Task ProbeAsync(CancellationToken ct) => await HeadAsync(OffsiteLayout.Config, ct);
 
     public void Dispose() => _client.Dispose();
 
@@ -281,9 +272,12 @@ public sealed class S3OffsiteStore : IOffsiteStore, IDisposable
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(bytes.ToArray(), writable: false);
 
-    private OffsiteException Failed(string operation, string key, AmazonServiceException e) =>
-        new($"target '{Name}': {operation} {key} in bucket {_bucket} failed: " +
-            (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
-                ? $"access denied ({(int)e.StatusCode} {e.ErrorCode}); check the target's credentials (AccessKeyIdFile/SecretAccessKeyFile)"
-                : $"{(e.StatusCode == 0 ? "no answer" : ((int)e.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture))} {e.ErrorCode}: {e.Message}"), e);
+    private OffsiteException Failed(string operation, string key, Exception e) =>
+        new($"target '{Name}': {operation} {key} in bucket {_bucket} failed: " + e switch
+        {
+            AmazonServiceException { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized } s =>
+                $"access denied ({(int)s.StatusCode} {s.ErrorCode}); check the target's credentials (AccessKeyIdFile/SecretAccessKeyFile)",
+            AmazonServiceException { StatusCode: not 0 } s => $"{(int)s.StatusCode} {s.ErrorCode}: {s.Message}",
+            _ => $"no answer from {_client.Config.ServiceURL ?? "S3"}: {(e.InnerException ?? e).Message}",
+        }, e);
 }
