@@ -50,9 +50,7 @@ public static partial class OffsiteHosting
         services.AddSingleton(offsite);
         services.AddSingleton(sp => new OffsiteQueue(node.DataDir, offsite.Targets.Keys));
         services.AddSingleton(_ => OffsiteStores.From(offsite));
-        services.AddSingleton(sp => new OffsiteUploader(
-            sp.GetRequiredService<OffsiteQueue>(), sp.GetRequiredService<OffsiteStores>(), offsite, node.Packs,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<OffsiteUploader>>()));
+        // The uploader itself is registered with the grains (AddVaultGrains); here it runs as a hosted service.
         services.AddHostedService<OffsiteStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<OffsiteUploader>());
         if (offsite.Targets.Count > 0)
