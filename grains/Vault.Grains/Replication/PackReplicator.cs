@@ -23,6 +23,9 @@ public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGr
 {
     public bool Clustered => view.Settings.Clustered;
 
+    /// <summary>A pack missing here can be fetched from elsewhere: other nodes (cluster) or an off-site target.</summary>
+    public bool CanFetch => view.Settings.Clustered || offsiteStores.All.Count > 0;
+
     /// <summary>The off-site copy: every pack stored here is queued for upload; snapshots are queued at commit.</summary>
     public OffsiteCopy Offsite => offsite;
 
