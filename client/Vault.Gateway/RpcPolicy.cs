@@ -55,6 +55,7 @@ public static class RpcPolicy
         ["RemoteTrust"] = new(ApiRole.Admin, Mutating: true),
         ["GetNotifyStatus"] = new(ApiRole.Reader, Mutating: false),
         ["TestNotifyChannel"] = new(ApiRole.Operator, Mutating: true),
+        ["GetOffsiteStatus"] = new(ApiRole.Reader, Mutating: false),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

@@ -16,7 +16,8 @@ public static class NodeConfiguration
         .AddAssembly(typeof(Vault.Gateway.GatewayOptions).Assembly)
         .Add<Dictionary<string, ScheduleSpec>>(ScheduleSection.Section)
         .Add<Dictionary<string, Vault.Remote.Hosts.RemoteHostOptions>>(Vault.Remote.Hosts.RemoteOptions.Section + ":Hosts")
-        .Add<Vault.Notifications.NotificationOptions>(Vault.Notifications.NotificationOptions.Section);
+        .Add<Vault.Notifications.NotificationOptions>(Vault.Notifications.NotificationOptions.Section)
+        .Add<Vault.Offsite.OffsiteOptions>(Vault.Offsite.OffsiteOptions.Section);
 
     /// <summary>Checks every section of the node at once; throws a <see cref="StartupException"/> listing each problem.</summary>
     public static void Check(IConfiguration configuration)

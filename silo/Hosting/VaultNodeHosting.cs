@@ -30,6 +30,7 @@ public static partial class VaultNodeHosting
         ["--replicas"] = "Vault:Cluster:Replicas",
         ["--write-quorum"] = "Vault:Cluster:WriteQuorum",
         ["--advertise"] = "Vault:Cluster:Advertise",
+        ["--offsite-recover"] = "Vault:Offsite:RecoverFrom",
     };
 
     /// <summary>Options that take no value.</summary>
@@ -55,7 +56,8 @@ public static partial class VaultNodeHosting
         var failover = FailoverSection.Bind(builder.Configuration);
         var schedules = ScheduleSection.Bind(builder.Configuration, options.NodeId);
         var notifications = NotificationHosting.Bind(builder.Configuration);
-        var errors = options.Validate().Concat(failover.Validate()).Concat(schedules.Validate())
+        var offsite = OffsiteHosting.Bind(builder.Configuration);
+        var errors = options.Validate().Concat(offsite.Validate()).Concat(failover.Validate()).Concat(schedules.Validate())
             .Concat(NodeConfiguration.Bind<Vault.Gateway.GatewayOptions>(builder.Configuration, Vault.Gateway.GatewayOptions.SectionName).Validate(options.BindAddress))
             .Concat(Vault.Notifications.NotificationSection.Validate(notifications)).ToList();
         if (errors.Count > 0)
@@ -63,7 +65,7 @@ public static partial class VaultNodeHosting
             throw new StartupException(string.Join(Environment.NewLine, errors));
         }
 
-        var node = options.Cluster.IsCluster ? OpenClusterNode(options) : OpenNode(options);
+        var node = options.Cluster.IsCluster ? OpenClusterNode(options) : OpenNode(options, offsite);
         builder.Services.AddSingleton(options);
         builder.Services.AddVaultNodeNotifications(notifications, options);
         var ip = IPAddress.Parse(options.BindAddress);
@@ -87,6 +89,7 @@ public static partial class VaultNodeHosting
             silo.Configure<SiloOptions>(o => o.SiloName = options.NodeId);
             silo.Services.AddSingleton(options.ToRetentionSettings());
             silo.Services.AddSingleton(options.ToIngestSettings());
+            silo.Services.AddVaultOffsite(offsite, node);
             if (options.Cluster.IsCluster)
             {
                 silo.UseVaultCluster(options);
@@ -211,10 +214,11 @@ public static partial class VaultNodeHosting
         Created = DateTimeOffset.UtcNow,
     };
 
-    private static VaultNode OpenNode(NodeOptions options)
+    private static VaultNode OpenNode(NodeOptions options, Vault.Offsite.OffsiteOptions offsite)
     {
         var password = ReadPassword(options);
         Directory.CreateDirectory(options.DataDir);
+        OffsiteHosting.RecoverIfAsked(offsite, options.DataDir, password);
         var config = new RepositoryConfig
         {
             RepositoryId = Guid.NewGuid().ToString("N"),

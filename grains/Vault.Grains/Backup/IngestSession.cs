@@ -33,6 +33,7 @@ public sealed class IngestSession : IAsyncDisposable
     private readonly Chunker _chunker;
     private readonly CommitFaults _faults;
     private readonly IReadOnlyList<string> _paths;
+    private readonly PackReplicator _replicator;
 
     private IngestSession(VaultNode node, ChunkIndex index, PackReplicator replicator, JobRecord record, BackupLeaseHandle lease, IReadOnlyList<string> paths, CommitFaults faults, IngestSettings settings, TimeProvider time, CancellationToken ct)
     {
@@ -41,6 +42,7 @@ public sealed class IngestSession : IAsyncDisposable
         _lease = lease;
         _paths = paths;
         _faults = faults;
+        _replicator = replicator;
         _chunker = new Chunker(node.Config.Chunker, node.Keys.GearTable);
         _pipeline = new BlobPipeline(node, index.BeginSession(), replicator, record, faults, settings, time, CheckpointAsync, ct);
     }
@@ -139,6 +141,7 @@ public sealed class IngestSession : IAsyncDisposable
     {
         var committed = snapshot with { State = SnapshotState.Committed };
         await _lease.CommitAsync(committed);
+        await _replicator.Offsite.SnapshotCommittedAsync(committed, required: false, CancellationToken.None);
         return committed;
     }
 

@@ -35,6 +35,16 @@ public static class VaultGrainsExtensions
         Notifications.NotificationDefaults.AddVaultNotificationDefaults(services);
         services.AddHostedService<Notifications.MembershipWatch>();
         services.AddSingleton<PackReplicator>();
+        // Off-site copy: the silo registers the configured targets first; without them nothing is queued.
+        services.TryAddSingleton(new Vault.Offsite.OffsiteOptions());
+        services.TryAddSingleton(sp => new Vault.Offsite.Upload.OffsiteQueue(node.DataDir, sp.GetRequiredService<Vault.Offsite.OffsiteOptions>().Targets.Keys));
+        services.TryAddSingleton(sp => Vault.Offsite.Stores.OffsiteStores.From(sp.GetRequiredService<Vault.Offsite.OffsiteOptions>()));
+        services.AddSingleton(sp => new Vault.Offsite.Upload.OffsiteUploader(
+            sp.GetRequiredService<Vault.Offsite.Upload.OffsiteQueue>(), sp.GetRequiredService<Vault.Offsite.Stores.OffsiteStores>(),
+            sp.GetRequiredService<Vault.Offsite.OffsiteOptions>(), node.Packs, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Vault.Offsite.Upload.OffsiteUploader>>()));
+        services.AddSingleton<Vault.Grains.Offsite.OffsiteCopy>();
+        services.AddSingleton<Vault.Grains.Offsite.OffsiteImport>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CondemnedPacks>();
         if (replication.Clustered)

@@ -18,13 +18,13 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
     /// <summary>Reads a whole pack into a pooled buffer and verifies its hash; dispose the lease to return the buffer.</summary>
     public async Task<PackLease> ReadPackAsync(PackId id, CancellationToken ct)
     {
-        if (node.Packs.Exists(id) || !replicas.Clustered)
+        if (node.Packs.Exists(id) || !replicas.CanFetch)
         {
             try
             {
                 return await ReadLocalAsync(id, ct);
             }
-            catch (CorruptDataException) when (replicas.Clustered)
+            catch (CorruptDataException) when (replicas.CanFetch)
             {
                 // A damaged or vanished local copy: a replica may be intact (PackView verifies it too).
             }
@@ -134,13 +134,13 @@ public sealed class PackReader(VaultNode node, PackReplicator replicas)
 
     private async Task<int> ReadRangeAsync(PackId pack, long offset, Memory<byte> destination, CancellationToken ct)
     {
-        if (!replicas.Clustered || node.Packs.Exists(pack))
+        if (!replicas.CanFetch || node.Packs.Exists(pack))
         {
             try
             {
                 return await node.Packs.ReadRangeAsync(pack, offset, destination, ct);
             }
-            catch (CorruptDataException) when (replicas.Clustered)
+            catch (CorruptDataException) when (replicas.CanFetch)
             {
                 // Dropped by repair between the check and the read: fall through to a replica.
             }

@@ -11,14 +11,23 @@
 // A whole pack is verified by its hash by the caller (PackView); ranges by GCM tag and chunk id.
 using Microsoft.Extensions.Logging;
 using Vault.Grains.Node;
+using Vault.Grains.Offsite;
+using Vault.Offsite;
+using Vault.Offsite.Stores;
 using Vault.Peers;
 using Vault.Storage;
 
 namespace Vault.Grains.Replication;
 
-public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGrainFactory grains, ILogger<PackReplicator> logger)
+public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGrainFactory grains, OffsiteCopy offsite, OffsiteStores offsiteStores, ILogger<PackReplicator> logger)
 {
     public bool Clustered => view.Settings.Clustered;
+
+    /// <summary>A pack missing here can be fetched from elsewhere: other nodes (cluster) or an off-site target.</summary>
+    public bool CanFetch => view.Settings.Clustered || offsiteStores.All.Count > 0;
+
+    /// <summary>The off-site copy: every pack stored here is queued for upload; snapshots are queued at commit.</summary>
+    public OffsiteCopy Offsite => offsite;
 
     /// <summary>Stores a pack on its write quorum; throws <see cref="ReplicationException"/> when fewer nodes took it.</summary>
     public async Task StoreAsync(PackId id, ReadOnlyMemory<byte> bytes, CancellationToken ct)
@@ -26,6 +35,7 @@ public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGr
         if (!view.Settings.Clustered)
         {
             await node.Packs.WriteAsync(id, bytes, ct);
+            offsite.PackStored(id);
             return;
         }
 
@@ -85,6 +95,8 @@ public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGr
                 $"pack {id} is on {stored} node(s), fewer than the write quorum {settings.WriteQuorum} (Vault:Cluster:WriteQuorum)" +
                 (failures.Count > 0 ? $": {string.Join("; ", failures)}" : ": not enough nodes are up"));
         }
+
+        offsite.PackStored(id);
     }
 
     /// <summary>A whole pack from another node (not verified here: PackView checks the hash).</summary>
@@ -96,10 +108,50 @@ public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGr
     /// <summary>A byte range of a pack from another node.</summary>
     public async Task<byte[]> FetchRangeAsync(PackId id, long offset, int length, CancellationToken ct)
     {
-        return await FromAnyAsync(id, peer => peer.ReadPackRangeAsync(id, offset, length), ct);
+        return await FromAnyAsync(id, peer => peer.ReadPackRangeAsync(id, offset, length), ct, offset, length);
     }
 
-    private async Task<byte[]> FromAnyAsync(PackId id, Func<IPeerGrain, Task<byte[]>> read, CancellationToken ct)
+    private async Task<byte[]> FromAnyAsync(PackId id, Func<IPeerGrain, Task<byte[]>> read, CancellationToken ct, long offset = 0, int length = -1)
+    {
+        try
+        {
+            return await FromNodesAsync(id, read, ct);
+        }
+        catch (CorruptDataException missing) when (offsiteStores.All.Count > 0)
+        {
+            // No node holds it: the off-site copy is the last resort (the whole pack, checked by its hash).
+            var failures = new List<string>();
+            foreach (var store in offsiteStores.All.Values)
+            {
+                try
+                {
+                    var pack = await store.GetAsync(OffsiteLayout.Pack(id), ct);
+                    if (pack is null)
+                    {
+                        failures.Add($"target '{store.Name}': not there");
+                        continue;
+                    }
+
+                    if (PackId.Of(pack) != id)
+                    {
+                        failures.Add($"target '{store.Name}': bytes do not hash to the pack id");
+                        continue;
+                    }
+
+                    LogOffsiteRead(id.ToString(), store.Name);
+                    return length < 0 ? pack : pack.AsSpan((int)Math.Min(offset, pack.Length), (int)Math.Min(length, Math.Max(0, pack.Length - offset))).ToArray();
+                }
+                catch (OffsiteException e)
+                {
+                    failures.Add(e.Message);
+                }
+            }
+
+            throw new CorruptDataException($"{missing.Message}; off-site: {string.Join("; ", failures)}", id);
+        }
+    }
+
+    private async Task<byte[]> FromNodesAsync(PackId id, Func<IPeerGrain, Task<byte[]>> read, CancellationToken ct)
     {
         if (!view.Settings.Clustered)
         {
@@ -126,6 +178,9 @@ public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGr
             (failures.Count > 0 ? $"; {string.Join("; ", failures)})" : "; no other node is up)"),
             id);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pack {Pack} is on no node; read from off-site target {Target}")]
+    private partial void LogOffsiteRead(string pack, string target);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing pack {Pack} on node {Node} failed: {Reason}")]
     private partial void LogStoreFailed(string pack, string node, string reason);
