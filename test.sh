@@ -20,6 +20,8 @@ fi
 
 # promtool (alert rule and /metrics checks) comes out of Debian's prometheus package, without the server.
 infra/scripts/install-promtool.sh
+# s3rver and Azurite (the off-site tests' object stores) from npm at pinned versions.
+infra/scripts/objectstores.sh install
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build Vault.sln -c "$configuration" -v quiet -nologo
