@@ -34,7 +34,9 @@ public static class GatewayErrors
         // A grain call that got no answer in time (Orleans' response timeout): the documented 504, not a 500.
         if (exception is TimeoutException)
         {
-            return (new Status(StatusCode.DeadlineExceeded, $"the cluster did not answer in time: {exception.Message}"), false);
+            // Orleans appends the message's routing and diagnostics after " for message:": internals, not for users.
+            var detail = exception.Message.Split(" for message:", 2)[0];
+            return (new Status(StatusCode.DeadlineExceeded, $"the cluster did not answer in time: {detail}"), false);
         }
 
         var (code, isPublic) = ErrorTable.Classify(exception);

@@ -154,14 +154,19 @@ public interface IPeerGrain : IGrainWithStringKey
     /// <summary>
     /// Appends the next bytes. Returns once they are chunked and handed to the node's bounded
     /// write pipeline, so a caller that awaits each call is throttled to the node's pace.
-    /// Calls of one session must not overlap.
+    /// Calls of one session must not overlap. A node killed without warning is not answered until
+    /// membership declares it dead (the 30 s default response timeout, then the retry past it), and the
+    /// pipeline behind this call may wait that long: the call may take up to two minutes.
     /// </summary>
+    [ResponseTimeout("00:02:00")]
     Task AppendStreamAsync(JobId session, DataSegment segment);
 
     /// <summary>
     /// Flushes the data, commits the snapshot and returns it. <paramref name="totalSize"/>, when
-    /// not 0, must equal the bytes appended (else nothing is committed).
+    /// not 0, must equal the bytes appended (else nothing is committed). Waits for the rest of the
+    /// pipeline like <see cref="AppendStreamAsync"/>, so it may take as long.
     /// </summary>
+    [ResponseTimeout("00:02:00")]
     Task<Vault.Snapshots.SnapshotInfo> CompleteStreamAsync(JobId session, long totalSize);
 
     /// <summary>Drops a session: nothing is committed. Unknown or finished sessions are ignored.</summary>

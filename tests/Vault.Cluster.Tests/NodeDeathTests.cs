@@ -68,8 +68,15 @@ public sealed class DefaultDetectionClusterFixture : IAsyncLifetime
     }
 }
 
+[CollectionDefinition(Name)]
+public sealed class DefaultDetectionCollection : ICollectionFixture<DefaultDetectionClusterFixture>
+{
+    public const string Name = "postgres-cluster-default-detection";
+}
+
 /// <summary>A node's sudden death costs no restore and no more than the backup it interrupted.</summary>
-public sealed class NodeDeathTests(DefaultDetectionClusterFixture cluster, ITestOutputHelper output) : IClassFixture<DefaultDetectionClusterFixture>
+[Collection(DefaultDetectionCollection.Name)]
+public sealed class NodeDeathTests(DefaultDetectionClusterFixture cluster, ITestOutputHelper output)
 {
     private const int FileSize = 4 * 1024 * 1024;
 

@@ -277,23 +277,6 @@ public sealed class GcTests(GcClusterFixture cluster) : IDisposable
     }
 
     [Fact]
-    public async Task Lease_Expired_CommitIsRefused()
-    {
-        var lease = await cluster.Retention.AcquireLeaseAsync("test");
-        while (DateTimeOffset.UtcNow <= lease.Expires)
-        {
-            await Task.Delay(50);
-        }
-
-        var info = new SnapshotInfo(SnapshotId.New(), cluster.NodeId, "h", ["/x"], [], DateTimeOffset.UtcNow, null, default,
-            new SnapshotStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), SnapshotState.Committed, false);
-        var error = await Assert.ThrowsAsync<LeaseExpiredException>(() => cluster.Retention.CommitSnapshotAsync(lease.Id, info));
-        Assert.Contains("run the backup again", error.Message);
-        Assert.Null(await cluster.Grains.GetGrain<ISnapshotGrain>(info.Id.Value).TryGetAsync());
-        await Assert.ThrowsAsync<LeaseExpiredException>(() => cluster.Retention.RenewLeaseAsync(lease.Id));
-    }
-
-    [Fact]
     public async Task Gc_RacingBackupsAndForgets_EverySnapshotStaysRestorable()
     {
         var random = new Random(42);

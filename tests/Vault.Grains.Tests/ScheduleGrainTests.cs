@@ -4,9 +4,12 @@ using Vault.Snapshots;
 
 namespace Vault.Grains.Tests;
 
-/// <summary>Schedules on the in-process silo: retries with backoff, giving up, the registry and the reminder.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class ScheduleGrainTests(VaultClusterFixture cluster) : IDisposable
+/// <summary>
+/// Schedules on the in-process silo: retries with backoff, giving up, the registry and the reminder. The
+/// silo's clock is a fake one: the tests move it past each due time instead of waiting for it.
+/// </summary>
+[Collection(ClockedCollection.Name)]
+public sealed class ScheduleGrainTests(ClockedClusterFixture cluster) : IDisposable
 {
     private readonly string _dir = TestDirs.Create("schedule");
 
@@ -38,15 +41,20 @@ public sealed class ScheduleGrainTests(VaultClusterFixture cluster) : IDisposabl
         Assert.Contains("does not exist", started.LastError, StringComparison.Ordinal);
         AssertWait(TimeSpan.FromSeconds(1), started);
 
-        // The first retry (after 1 s) fails too; each further one waits twice as long as the one before.
+        // Nothing runs before the retry time; the first retry (after 1 s) fails too.
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.Equal(1, (await schedule.GetAsync()).ConsecutiveFailures);
+        cluster.Clock.Advance(TimeSpan.FromMilliseconds(1));
         var second = await WaitForAsync(schedule, s => s.ConsecutiveFailures >= 2, "the first retry to fail");
-        Assert.True(second.Attempt >= 2, $"attempt {second.Attempt}");
-        Assert.True(second.LastRun >= started.RetryAt, $"the retry ran at {second.LastRun:o}, before its time {started.RetryAt:o}");
-        AssertWait(TimeSpan.FromSeconds(Math.Pow(2, second.Attempt - 1)), second);
+        Assert.Equal(2, second.Attempt);
+        Assert.Equal(started.RetryAt, second.LastRun);
 
+        // Each further retry waits twice as long as the one before: 2 s now.
+        AssertWait(TimeSpan.FromSeconds(2), second);
         Directory.CreateDirectory(source);
         await File.WriteAllTextAsync(Path.Combine(source, "file.txt"), "now it exists");
-        var done = await WaitForAsync(schedule, s => s.LastResult == ScheduleResult.Succeeded, "a retry to succeed");
+        cluster.Clock.Advance(TimeSpan.FromSeconds(2));
+        var done = await WaitForAsync(schedule, s => s.LastResult == ScheduleResult.Succeeded, "the second retry to succeed", poll: true);
         Assert.Equal(0, done.Attempt);
         Assert.Equal(0, done.ConsecutiveFailures);
         Assert.Null(done.LastError);
@@ -68,6 +76,7 @@ public sealed class ScheduleGrainTests(VaultClusterFixture cluster) : IDisposabl
         var set = await schedule.PutAsync(BackupOf(Path.Combine(_dir, "never"), name) with { MaxRetries = 1 });
 
         await schedule.RunNowAsync();
+        cluster.Clock.Advance(TimeSpan.FromSeconds(1));
         var failed = await WaitForAsync(schedule, s => s.ConsecutiveFailures >= 2 && s.Attempt == 0, "the retry to fail and the run to give up");
         Assert.Equal(2, failed.ConsecutiveFailures);
         Assert.Equal(ScheduleResult.Failed, failed.LastResult);
@@ -109,7 +118,7 @@ public sealed class ScheduleGrainTests(VaultClusterFixture cluster) : IDisposabl
     public async Task PutAndDelete_KeepTheRegistryAndTheDurableReminderInStep()
     {
         var (name, schedule) = NewSchedule("listed");
-        var before = DateTimeOffset.UtcNow;
+        var before = cluster.Clock.GetUtcNow();
         var info = await schedule.PutAsync(BackupOf("/data", name) with { Every = null, Cron = "30 2 * * *" });
         Assert.Equal(name, info.Spec.Name);
         var today = new DateTimeOffset(before.UtcDateTime.Date, TimeSpan.Zero).AddHours(2).AddMinutes(30);
@@ -137,11 +146,11 @@ public sealed class ScheduleGrainTests(VaultClusterFixture cluster) : IDisposabl
         return (name, cluster.Grains.GetGrain<IScheduleGrain>(name));
     }
 
-    /// <summary>The failed attempt that started at LastRun took milliseconds; the retry waits the backoff after it.</summary>
+    /// <summary>The clock stands still while the attempt that started at LastRun fails: the retry waits exactly the backoff after it.</summary>
     private static void AssertWait(TimeSpan backoff, ScheduleInfo info)
     {
         Assert.NotNull(info.RetryAt);
-        Assert.InRange(info.RetryAt.Value - info.LastRun!.Value, backoff, backoff + TimeSpan.FromMilliseconds(500));
+        Assert.Equal(backoff, info.RetryAt.Value - info.LastRun!.Value);
     }
 
     private IScheduleRegistryGrain Registry => cluster.Grains.GetGrain<IScheduleRegistryGrain>(IScheduleRegistryGrain.Key);
@@ -153,7 +162,11 @@ public sealed class ScheduleGrainTests(VaultClusterFixture cluster) : IDisposabl
         return [.. file.RootElement.GetProperty("reminders").EnumerateArray().Select(r => r.GetProperty("grain").GetString()!)];
     }
 
-    private static async Task<ScheduleInfo> WaitForAsync(IScheduleGrain schedule, Func<ScheduleInfo, bool> condition, string what)
+    /// <summary>
+    /// Waits (wall clock, with a deadline) until the schedule meets the condition; with <paramref name="poll"/>
+    /// it moves the fake clock by the poll interval each round, so a schedule following a job polls it.
+    /// </summary>
+    private async Task<ScheduleInfo> WaitForAsync(IScheduleGrain schedule, Func<ScheduleInfo, bool> condition, string what, bool poll = false)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
@@ -162,6 +175,11 @@ public sealed class ScheduleGrainTests(VaultClusterFixture cluster) : IDisposabl
             if (condition(info))
             {
                 return info;
+            }
+
+            if (poll && info.CurrentJob is not null)
+            {
+                cluster.Clock.Advance(Vault.Grains.Schedules.ScheduleGrain.PollInterval);
             }
 
             if (DateTime.UtcNow > deadline)

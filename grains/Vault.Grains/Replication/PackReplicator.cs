@@ -2,7 +2,9 @@
 //
 // Write: a sealed pack goes to its targets (the first R up nodes in rendezvous order), the local
 // disk directly when this node is one of them, other nodes through IPeerGrain.StorePackAsync, which
-// checks the hash before writing. A target that fails is replaced by the next node in order. The
+// checks the hash before writing. A target that fails, or does not answer within StoreTimeout (a silo
+// killed without warning answers nothing until membership declares it dead), is replaced by the next
+// node in order, and a silent node is tried last for the packs that follow. The
 // call returns once the pack is on at least W disks (the write quorum); fewer is an error, so the
 // snapshot that needs the pack never commits. Copies that land off their owners are put right by
 // the repair loop.
@@ -19,8 +21,10 @@ using Vault.Storage;
 
 namespace Vault.Grains.Replication;
 
-public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGrainFactory grains, OffsiteCopy offsite, OffsiteStores offsiteStores, ILogger<PackReplicator> logger)
+public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGrainFactory grains, OffsiteCopy offsite, OffsiteStores offsiteStores, TimeProvider time, ILogger<PackReplicator> logger)
 {
+    private readonly UnresponsiveNodes _unresponsive = new(time);
+
     public bool Clustered => view.Settings.Clustered;
 
     /// <summary>A pack missing here can be fetched from elsewhere: other nodes (cluster) or an off-site target.</summary>
@@ -46,8 +50,10 @@ public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGr
         // Owners first (this node first among them), then the rest of the up nodes in rendezvous order.
         var order = targets.OrderBy(t => t == node.NodeId ? 0 : 1).ToList();
         order.AddRange(candidates.Where(c => !order.Contains(c)));
-        if (order.Count == 0)
+        order = _unresponsive.AnsweringFirst(order);
+        if (!order.Contains(node.NodeId))
         {
+            // The last resort when an owner fails and no other node is left: this node's own disk (repair moves it later).
             order.Add(node.NodeId);
         }
 
@@ -74,10 +80,18 @@ public sealed partial class PackReplicator(VaultNode node, ClusterView view, IGr
                     }
                     else
                     {
-                        await grains.GetGrain<IPeerGrain>(target).StorePackAsync(id, array!);
+                        await grains.GetGrain<IPeerGrain>(target).StorePackAsync(id, array!).WaitAsync(settings.StoreTimeout, time, ct);
+                        _unresponsive.Answered(target);
                     }
 
                     return null;
+                }
+                catch (TimeoutException)
+                {
+                    _unresponsive.Mark(target, settings.UnresponsiveFor);
+                    var reason = $"no answer within {settings.StoreTimeout.TotalSeconds:0.#} s";
+                    LogStoreFailed(id.ToString(), target, reason);
+                    return $"{target}: {reason}";
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

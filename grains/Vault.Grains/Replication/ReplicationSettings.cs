@@ -23,4 +23,14 @@ public sealed record ReplicationSettings
 
     /// <summary>A copy that is not an owner's is dropped only after the set of up nodes has been stable this long.</summary>
     public TimeSpan DropAfterStable { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a store of one pack on another node may take before that node counts as unresponsive and the
+    /// pack goes to the next node in rendezvous order (well under the 30 s grain response timeout, so a
+    /// backup's own calls keep answering while a killed node is not yet declared dead).
+    /// </summary>
+    public TimeSpan StoreTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a node that let a store time out is tried last for further packs.</summary>
+    public TimeSpan UnresponsiveFor { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -7,8 +7,9 @@ using Vault.Schedules;
 namespace Vault.Grains.Schedules;
 
 /// <summary>
-/// One schedule. A grain timer fires at the exact due time (or retry time) and, while a job runs, polls
-/// it; an Orleans reminder ticking at the reminder service's minimum period re-activates the grain after
+/// One schedule. A timer on the node's <see cref="TimeProvider"/> fires at the exact due time (or retry
+/// time) and, while a job runs, polls it, each time through a wake-up call into the grain (so tests drive
+/// schedules with a fake clock instead of waiting); an Orleans reminder ticking at the reminder service's minimum period re-activates the grain after
 /// its silo restarts (or dies, in a cluster) and keeps it active, and the new activation re-arms the
 /// timer, running at once a time it missed while down. Every change of state is written before the
 /// timer is re-armed, so a crash repeats at most the attempt in progress.
@@ -17,7 +18,8 @@ public sealed class ScheduleGrain(
     [PersistentState("schedule", VaultStorage.State)] IPersistentState<ScheduleState> store,
     IOptions<ReminderOptions> reminderOptions,
     Vault.Notifications.INotificationSink notifications,
-    ILogger<ScheduleGrain> logger) : Grain, IScheduleGrain, IRemindable
+    TimeProvider time,
+    ILogger<ScheduleGrain> logger) : Grain, IScheduleGrain, IScheduleWakeGrain, IRemindable
 {
     public const string ReminderName = "schedule";
 
@@ -27,7 +29,7 @@ public sealed class ScheduleGrain(
     /// <summary>Timers are armed at most this far ahead; the reminder's ticks re-arm them.</summary>
     private static readonly TimeSpan MaximumTimerDue = TimeSpan.FromHours(12);
 
-    private IGrainTimer? _timer;
+    private ITimer? _timer;
 
     private string Name => this.GetPrimaryKeyString();
 
@@ -43,6 +45,15 @@ public sealed class ScheduleGrain(
             Arm();
         }
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        return Task.CompletedTask;
+    }
+
+    public Task WakeAsync() => TickAsync();
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -66,7 +77,7 @@ public sealed class ScheduleGrain(
             throw new InvalidRequestException(string.Join(Environment.NewLine, errors));
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var old = S.Spec;
         S.Spec = spec;
         if (old is null || old.Every != spec.Every || old.Cron != spec.Cron || old.Enabled != spec.Enabled)
@@ -142,22 +153,27 @@ public sealed class ScheduleGrain(
     {
         _timer?.Dispose();
         _timer = null;
+        TimeSpan due;
         if (S.Following is not null)
         {
-            _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(PollInterval, PollInterval) { KeepAlive = true });
+            due = PollInterval;
+        }
+        else if ((S.Attempt > 0 ? S.RetryAt : S.NextDue) is { } at)
+        {
+            due = at - time.GetUtcNow();
+            due = due < TimeSpan.Zero ? TimeSpan.Zero : due > MaximumTimerDue ? MaximumTimerDue : due;
+        }
+        else
+        {
             return;
         }
 
-        var next = S.Attempt > 0 ? S.RetryAt : S.NextDue;
-        if (next is { } at)
-        {
-            var due = at - DateTimeOffset.UtcNow;
-            due = due < TimeSpan.Zero ? TimeSpan.Zero : due > MaximumTimerDue ? MaximumTimerDue : due;
-            _timer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { KeepAlive = true });
-        }
+        // The reminder keeps the activation alive; a wake that finds a newer activation only re-arms it.
+        var self = this.AsReference<IScheduleWakeGrain>();
+        _timer = time.CreateTimer(static s => _ = ((IScheduleWakeGrain)s!).WakeAsync(), self, due, Timeout.InfiniteTimeSpan);
     }
 
-    private async Task TickAsync(CancellationToken cancellationToken)
+    private async Task TickAsync()
     {
         if (S.Spec is null)
         {
@@ -170,7 +186,7 @@ public sealed class ScheduleGrain(
             return;
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var due = S.Attempt > 0 ? S.RetryAt <= now : S.NextDue <= now;
         if (due)
         {
@@ -185,7 +201,7 @@ public sealed class ScheduleGrain(
     private async Task StartAttemptAsync(bool manual)
     {
         var spec = S.Spec!;
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         if (S.Attempt == 0 && !manual)
         {
             S.NextDue = ScheduleTimes.NextDue(spec, S.Anchor, now);
@@ -224,12 +240,16 @@ public sealed class ScheduleGrain(
         {
             await RecordAsync(step);
         }
+        else
+        {
+            Arm();
+        }
     }
 
     private async Task RecordAsync(AttemptStep step)
     {
         var spec = S.Spec!;
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         S.Following = step.Following;
         if (step.Following is null)
         {
