@@ -22,12 +22,14 @@ public static class EventKinds
     public const string FailoverOldPrimaryReturned = "failover.old-primary-returned";
     public const string ChannelFailing = "channel.failing";
     public const string Test = "notify.test";
+    public const string SnapshotIncomplete = "snapshot.incomplete";
+    public const string CertificateExpiring = "certificate.expiring";
 
     public static IReadOnlyList<string> All { get; } =
     [
         BackupFailed, RestoreFailed, CheckFailed, GcFailed, JobFailed, ScheduleGaveUp, ScrubDamage, PackUnderReplicated,
         NodeDown, NodeUp, DecommissionFinished, FailoverStarted, FailoverFinished, FailoverHalted, SwitchoverDone, FailoverBlocked, FailoverOldPrimaryReturned,
-        ChannelFailing, Test,
+        ChannelFailing, Test, SnapshotIncomplete, CertificateExpiring,
     ];
 
     /// <summary>The failure kind of a job by its kind name (backup, restore, check, gc); others are job.failed.</summary>

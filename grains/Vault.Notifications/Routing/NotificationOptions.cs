@@ -24,6 +24,15 @@ public sealed class NotificationOptions
     /// <summary>Dead letters kept (oldest dropped first, and counted in the status).</summary>
     public int DeadLetterCapacity { get; set; } = 1000;
 
+    /// <summary>certificate.expiring is raised as Warning once a configured certificate has this little time left.</summary>
+    public TimeSpan CertificateWarning { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>... and as Critical once it has this little left (or has expired).</summary>
+    public TimeSpan CertificateCritical { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How often the configured certificates are checked (also once at start).</summary>
+    public TimeSpan CertificateCheckInterval { get; set; } = TimeSpan.FromHours(12);
+
     public Dictionary<string, ChannelOptions> Channels { get; set; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, RouteRule> Rules { get; set; } = new(StringComparer.Ordinal);

@@ -66,6 +66,21 @@ public static partial class NotificationSection
             yield return $"{S}:DeadLetterCapacity is {o.DeadLetterCapacity}; must be at least 1";
         }
 
+        if (o.CertificateCritical <= TimeSpan.Zero)
+        {
+            yield return $"{S}:CertificateCritical is {o.CertificateCritical}; must be more than zero";
+        }
+
+        if (o.CertificateWarning < o.CertificateCritical)
+        {
+            yield return $"{S}:CertificateWarning is {o.CertificateWarning}; must be at least CertificateCritical ({o.CertificateCritical})";
+        }
+
+        if (o.CertificateCheckInterval < TimeSpan.FromMinutes(1))
+        {
+            yield return $"{S}:CertificateCheckInterval is {o.CertificateCheckInterval}; must be at least 00:01:00";
+        }
+
         if (o.StatusPageUrl is { Length: > 0 } page && !IsHttpUrl(page))
         {
             yield return $"{S}:StatusPageUrl is '{page}'; must be an absolute http or https URL";
