@@ -24,12 +24,13 @@ public static class EventKinds
     public const string Test = "notify.test";
     public const string SnapshotIncomplete = "snapshot.incomplete";
     public const string CertificateExpiring = "certificate.expiring";
+    public const string ApiKeyExpiring = "apikey.expiring";
 
     public static IReadOnlyList<string> All { get; } =
     [
         BackupFailed, RestoreFailed, CheckFailed, GcFailed, JobFailed, ScheduleGaveUp, ScrubDamage, PackUnderReplicated,
         NodeDown, NodeUp, DecommissionFinished, FailoverStarted, FailoverFinished, FailoverHalted, SwitchoverDone, FailoverBlocked, FailoverOldPrimaryReturned,
-        ChannelFailing, Test, SnapshotIncomplete, CertificateExpiring,
+        ChannelFailing, Test, SnapshotIncomplete, CertificateExpiring, ApiKeyExpiring,
     ];
 
     /// <summary>The failure kind of a job by its kind name (backup, restore, check, gc); others are job.failed.</summary>

@@ -66,19 +66,19 @@ public static partial class NotificationSection
             yield return $"{S}:DeadLetterCapacity is {o.DeadLetterCapacity}; must be at least 1";
         }
 
-        if (o.CertificateCritical <= TimeSpan.Zero)
+        if (o.ExpiryCritical <= TimeSpan.Zero)
         {
-            yield return $"{S}:CertificateCritical is {o.CertificateCritical}; must be more than zero";
+            yield return $"{S}:ExpiryCritical is {o.ExpiryCritical}; must be more than zero";
         }
 
-        if (o.CertificateWarning < o.CertificateCritical)
+        if (o.ExpiryWarning < o.ExpiryCritical)
         {
-            yield return $"{S}:CertificateWarning is {o.CertificateWarning}; must be at least CertificateCritical ({o.CertificateCritical})";
+            yield return $"{S}:ExpiryWarning is {o.ExpiryWarning}; must be at least ExpiryCritical ({o.ExpiryCritical})";
         }
 
-        if (o.CertificateCheckInterval < TimeSpan.FromMinutes(1))
+        if (o.ExpiryCheckInterval < TimeSpan.FromMinutes(1))
         {
-            yield return $"{S}:CertificateCheckInterval is {o.CertificateCheckInterval}; must be at least 00:01:00";
+            yield return $"{S}:ExpiryCheckInterval is {o.ExpiryCheckInterval}; must be at least 00:01:00";
         }
 
         if (o.StatusPageUrl is { Length: > 0 } page && !IsHttpUrl(page))

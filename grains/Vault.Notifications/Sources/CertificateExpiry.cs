@@ -6,7 +6,7 @@ namespace Vault.Notifications;
 
 /// <summary>
 /// Decides what a certificate file says about its expiry: certificate.expiring as Warning within
-/// <see cref="NotificationOptions.CertificateWarning"/> of its end, Critical within <see cref="NotificationOptions.CertificateCritical"/>,
+/// <see cref="NotificationOptions.ExpiryWarning"/> of its end, Critical within <see cref="NotificationOptions.ExpiryCritical"/>,
 /// once expired or when the file cannot be read as a PEM certificate; a clear otherwise. Subject "certificate:&lt;node&gt;:&lt;key&gt;".
 /// </summary>
 public static class CertificateExpiry

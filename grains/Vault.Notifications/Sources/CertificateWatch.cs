@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Vault.Notifications;
 
 /// <summary>
-/// Checks the node's configured certificates at start and every <see cref="NotificationOptions.CertificateCheckInterval"/>,
+/// Checks the node's configured certificates at start and every <see cref="NotificationOptions.ExpiryCheckInterval"/>,
 /// publishing certificate.expiring (or its clear) for each; dedup keeps a repeat inside the window quiet. A certificate that
 /// is no longer configured has its open condition cleared.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class CertificateWatch(ICertificateSource source, INotificationSin
     {
         var now = time.GetUtcNow();
         var certificates = source.Certificates();
-        var events = certificates.Select(c => CertificateExpiry.Assess(context.Node, c, now, options.CertificateWarning, options.CertificateCritical)).ToList();
+        var events = certificates.Select(c => CertificateExpiry.Assess(context.Node, c, now, options.ExpiryWarning, options.ExpiryCritical)).ToList();
         var current = certificates.Select(c => CertificateExpiry.Subject(context.Node, c)).ToHashSet(StringComparer.Ordinal);
         events.AddRange(_seen.Where(s => !current.Contains(s)).Order(StringComparer.Ordinal)
             .Select(s => VaultEvent.Clear(EventKinds.CertificateExpiring, s, $"{s} is no longer configured", now)));
@@ -46,7 +46,7 @@ public sealed class CertificateWatch(ICertificateSource source, INotificationSin
 
             try
             {
-                await Task.Delay(options.CertificateCheckInterval, time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(options.ExpiryCheckInterval, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
