@@ -28,7 +28,7 @@ public class CertificateExpiryTests
         using var rig = new NotificationRig(options, (_, _) => [channel]);
         var file = Path.Combine(rig.Directory, "gateway.pem");
         var now = rig.Time.GetUtcNow();
-        WriteCertificate(file, now + TimeSpan.FromDays(10));
+        WriteCertificate(file, now + TimeSpan.FromDays(10) - TimeSpan.FromHours(1));
         var source = new FixedCertificates([new ConfiguredCertificate("Vault:Gateway:Tls:CertificateFile", file)]);
         using var watch = new CertificateWatch(source, rig.Hub, rig.Context, options, rig.Time, NullLogger<CertificateWatch>.Instance);
 
