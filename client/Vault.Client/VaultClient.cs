@@ -253,7 +253,11 @@ public sealed partial class VaultClient : IDisposable
 
     /// <summary>Creates an API key; the response's token is shown only this once.</summary>
     public Task<CreateApiKeyResponse> CreateApiKeyAsync(string name, Role role, CancellationToken cancellationToken = default) =>
-        CallAsync(() => _client.CreateApiKeyAsync(new CreateApiKeyRequest { Name = name, Role = role }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
+        CreateApiKeyAsync(name, role, expires: null, cancellationToken);
+
+    /// <summary>Creates an API key that stops authenticating at <paramref name="expires"/> (null: never).</summary>
+    public Task<CreateApiKeyResponse> CreateApiKeyAsync(string name, Role role, DateTimeOffset? expires, CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.CreateApiKeyAsync(new CreateApiKeyRequest { Name = name, Role = role, Expires = expires is { } e ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(e) : null }, cancellationToken: cancellationToken).ResponseAsync, idempotent: false, cancellationToken);
 
     /// <summary>Revokes an API key: its token stops working at once.</summary>
     public Task<ApiKey> RevokeApiKeyAsync(string name, CancellationToken cancellationToken = default) =>

@@ -332,6 +332,11 @@ public static class SecurityMapper
             message.PreviousTokenValidUntil = Timestamp.FromDateTimeOffset(until);
         }
 
+        if (key.Expires is { } expires)
+        {
+            message.Expires = Timestamp.FromDateTimeOffset(expires);
+        }
+
         return message;
     }
 

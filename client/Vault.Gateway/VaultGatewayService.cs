@@ -329,7 +329,7 @@ public sealed partial class VaultGatewayService(IGrainFactory grains, ApiKeys ke
         RequireKeyName(request.Name);
         var role = SecurityMapper.FromProto(request.Role);
         var token = ApiKeys.NewToken();
-        var key = await keys.Store.CreateAsync(request.Name, role, ApiKeys.Hash(token), AccessInterceptor.CallerOf(context).Name);
+        var key = await keys.Store.CreateAsync(request.Name, role, ApiKeys.Hash(token), AccessInterceptor.CallerOf(context).Name, request.Expires?.ToDateTimeOffset());
         return new V1.CreateApiKeyResponse { Key = SecurityMapper.ToProto(key), Token = token };
     }
 

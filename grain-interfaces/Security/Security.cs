@@ -28,7 +28,9 @@ public sealed record ApiKeyInfo(
     string CreatedBy,
     DateTimeOffset? Revoked,
     /// <summary>Set while the token before the last rotation is still accepted.</summary>
-    DateTimeOffset? PreviousTokenValidUntil = null);
+    DateTimeOffset? PreviousTokenValidUntil = null,
+    /// <summary>When set, the key's tokens are refused from this time on (the key stays listed until revoked).</summary>
+    DateTimeOffset? Expires = null);
 
 /// <summary>One mutating call, as the audit log keeps it.</summary>
 [GenerateSerializer, Immutable, Alias("vault.audit-record")]
@@ -46,15 +48,18 @@ public sealed record AuditRecord(
 /// </summary>
 public interface IApiKeyGrain : IGrainWithStringKey
 {
-    /// <summary>Throws <see cref="InvalidRequestException"/> when an active key has the name already.</summary>
-    Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy);
+    /// <summary>
+    /// Throws <see cref="InvalidRequestException"/> when an active key has the name already, or when
+    /// <paramref name="expires"/> is not in the future. A key with <paramref name="expires"/> stops authenticating then.
+    /// </summary>
+    Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy, DateTimeOffset? expires = null);
 
     /// <summary>Throws <see cref="NotFoundException"/> when no active key has the name.</summary>
     Task<ApiKeyInfo> RevokeAsync(string name);
 
     Task<IReadOnlyList<ApiKeyInfo>> ListAsync();
 
-    /// <summary>The active key whose token hashes to <paramref name="tokenHash"/> (lower-case hex SHA-256), or null.</summary>
+    /// <summary>The active (not revoked, not expired) key whose token hashes to <paramref name="tokenHash"/> (lower-case hex SHA-256), or null.</summary>
     Task<ApiKeyInfo?> TryAuthenticateAsync(string tokenHash);
 
     /// <summary>

@@ -17,6 +17,10 @@ public static class NotificationHosting
         }
     }
 
-    public static IServiceCollection AddVaultNodeNotifications(this IServiceCollection services, NotificationOptions notifications, NodeOptions options) =>
+    public static IServiceCollection AddVaultNodeNotifications(this IServiceCollection services, NotificationOptions notifications, NodeOptions options)
+    {
         services.AddVaultNotifications(notifications, options.NodeId, NotificationServiceExtensions.OutboxDirectory(options.DataDir));
+        services.AddHostedService<Vault.Grains.Notifications.ApiKeyExpiryWatch>();
+        return services;
+    }
 }

@@ -8,6 +8,43 @@ namespace Vault.Grains.Tests;
 public sealed class KeyRotationTests(ConfinementFixture cluster)
 {
     [Fact]
+    public async Task ApiKeyGrain_Expires_RefusedFromThenOn_ListedWithExpiry_AndReportedAsExpiring()
+    {
+        var keys = cluster.Grains.GetGrain<IApiKeyGrain>("expiry-" + Guid.NewGuid().ToString("N"));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => keys.CreateAsync("past", ApiRole.Reader, "hash-p", "test", DateTimeOffset.UtcNow.AddSeconds(-1)));
+        var expires = DateTimeOffset.UtcNow.AddSeconds(2);
+        var created = await keys.CreateAsync("short", ApiRole.Reader, "hash-s", "test", expires);
+        await keys.CreateAsync("forever", ApiRole.Reader, "hash-f", "test");
+        Assert.Equal(expires, created.Expires);
+        Assert.Equal(expires, (await keys.ListAsync()).Single(k => k.Name == "short").Expires);
+        Assert.Equal("short", (await keys.TryAuthenticateAsync("hash-s"))?.Name);
+
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
+        while (await keys.TryAuthenticateAsync("hash-s") is not null)
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the expired key still authenticates 15 s after creation");
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.True(DateTimeOffset.UtcNow >= expires, "the key was refused before its expiry");
+        Assert.Equal("forever", (await keys.TryAuthenticateAsync("hash-f"))?.Name);
+
+        // The events the reporting silo publishes for these keys.
+        var list = await keys.ListAsync();
+        var now = DateTimeOffset.UtcNow;
+        var expired = Vault.Grains.Notifications.ApiKeyExpiry.Assess(list.Single(k => k.Name == "short"), now, TimeSpan.FromDays(14), TimeSpan.FromDays(3))!;
+        Assert.Equal(("apikey.expiring", Vault.Notifications.EventSeverity.Critical, "apikey:short", false), (expired.Kind, expired.Severity, expired.Subject, expired.Resolves));
+        Assert.Null(Vault.Grains.Notifications.ApiKeyExpiry.Assess(list.Single(k => k.Name == "forever"), now, TimeSpan.FromDays(14), TimeSpan.FromDays(3)));
+        var soon = created with { Expires = now.AddDays(10) };
+        Assert.Equal(Vault.Notifications.EventSeverity.Warning, Vault.Grains.Notifications.ApiKeyExpiry.Assess(soon, now, TimeSpan.FromDays(14), TimeSpan.FromDays(3))!.Severity);
+        Assert.True(Vault.Grains.Notifications.ApiKeyExpiry.Assess(soon with { Expires = now.AddDays(30) }, now, TimeSpan.FromDays(14), TimeSpan.FromDays(3))!.Resolves);
+        await keys.RevokeAsync("short");
+        Assert.True(Vault.Grains.Notifications.ApiKeyExpiry.Assess((await keys.ListAsync()).Single(k => k.Name == "short"), now, TimeSpan.FromDays(14), TimeSpan.FromDays(3))!.Resolves);
+        Assert.True(Vault.Grains.Notifications.ApiKeyExpiryWatch.IsReporter([("n2", SiloStatus.Active), ("n1", SiloStatus.Dead), ("n3", SiloStatus.Active)], "n2"));
+        Assert.False(Vault.Grains.Notifications.ApiKeyExpiryWatch.IsReporter([("n2", SiloStatus.Active), ("n1", SiloStatus.Active)], "n2"));
+    }
+
+    [Fact]
     public async Task ApiKeyGrain_Rotate_OldHashValidUntilDeadline_NewHashAtOnce()
     {
         var keys = cluster.Grains.GetGrain<IApiKeyGrain>("rotation-" + Guid.NewGuid().ToString("N"));

@@ -42,9 +42,11 @@ public class EveryKindEveryChannelTests
         using var rig = new NotificationRig(options, (context, time) => options.Channels.Select(c => ChannelFactory.Create(c.Key, c.Value, http, context, time)).ToList(),
             time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow)); // the webhook receiver checks the timestamp against its clock
         var kinds = EventKinds.All.Where(k => k != EventKinds.Test && k != EventKinds.ChannelFailing).ToList();
+        // Each kind at one of the three severities in turn, so every channel's severity mapping is checked.
+        EventSeverity SeverityOf(string kind) => (EventSeverity)(kinds.IndexOf(kind) % 3);
         foreach (var kind in kinds)
         {
-            rig.Hub.Publish(VaultEvent.Raise(kind, EventSeverity.Critical, "subject:" + kind, $"{kind} happened", new Dictionary<string, string> { ["k"] = kind }));
+            rig.Hub.Publish(VaultEvent.Raise(kind, SeverityOf(kind), "subject:" + kind, $"{kind} happened", new Dictionary<string, string> { ["k"] = kind }));
             rig.Hub.Publish(VaultEvent.Clear(kind, "subject:" + kind, $"{kind} cleared"));
         }
 
@@ -62,5 +64,36 @@ public class EveryKindEveryChannelTests
         Assert.Equal(kinds.Count, pd.Accepted.Count(e => e.GetProperty("event_action").GetString() == "resolve"));
         Assert.Equal(2 * kinds.Count + 1, slack.Accepted.Count);
         Assert.Equal(kinds.Count, hook.Verified.Count(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("status").GetString() == "resolved"));
+
+        // Severity mapping per channel, for every raised kind.
+        string Lower(string kind) => SeverityOf(kind).ToString().ToLowerInvariant();
+        foreach (var trigger in pd.Accepted.Where(e => e.GetProperty("event_action").GetString() == "trigger" && e.GetProperty("payload").GetProperty("class").GetString() != EventKinds.ChannelFailing))
+        {
+            var payload = trigger.GetProperty("payload");
+            Assert.Equal(Lower(payload.GetProperty("class").GetString()!), payload.GetProperty("severity").GetString());
+        }
+
+        var colours = new Dictionary<EventSeverity, string> { [EventSeverity.Critical] = "#e01e5a", [EventSeverity.Warning] = "#ecb22e", [EventSeverity.Info] = "#36c5f0" };
+        foreach (var message in slack.Accepted)
+        {
+            var words = message.GetProperty("text").GetString()!.Split(' ');
+            var colour = message.GetProperty("attachments")[0].GetProperty("color").GetString();
+            var expectedColour = words[1] == "RESOLVED]" ? "#2eb67d" : words[2] == EventKinds.ChannelFailing ? colours[EventSeverity.Critical] : colours[SeverityOf(words[2])];
+            Assert.True(expectedColour == colour, $"{words[2]} {words[1]}: colour {colour}, expected {expectedColour}");
+        }
+
+        foreach (var r in hook.Verified.Where(r => r.Headers["X-Vault-Event"] != EventKinds.ChannelFailing))
+        {
+            var json = JsonDocument.Parse(r.Body).RootElement;
+            if (json.GetProperty("status").GetString() == "triggered")
+            {
+                Assert.Equal(Lower(json.GetProperty("kind").GetString()!), json.GetProperty("severity").GetString());
+            }
+        }
+
+        foreach (var m in smtp.Messages().Where(m => m.Headers["X-Vault-Event"] != EventKinds.ChannelFailing && !m.Subject!.Contains("RESOLVED", StringComparison.Ordinal)))
+        {
+            Assert.Equal(Lower(m.Headers["X-Vault-Event"]!), m.Headers["X-Vault-Severity"]!.ToLowerInvariant());
+        }
     }
 }

@@ -45,45 +45,57 @@ public sealed partial class NotificationEndToEndTests : TempRootTests
             "--Vault:Notifications:Rules:backups:Kinds:0=backup.*", "--Vault:Notifications:Rules:backups:Kinds:1=schedule.*",
             "--Vault:Notifications:Rules:backups:Channels:0=slack", "--Vault:Notifications:Rules:backups:Channels:1=mail", "--Vault:Notifications:Rules:backups:Channels:2=pd",
         ];
+        string[] failed = ["backup.failed", "schedule.gave-up"];
         var data = Path.Combine(Root, "data");
         var silo = new SiloProcess(data) { ExtraArguments = [.. config] };
         await using (silo)
         {
             await silo.StartAsync();
 
-            // 1. The path disappears: the scheduled backup is refused (no such path); the schedule gives up (no retries).
+            // 1. The path disappears: the scheduled backup is refused (no such path): backup.failed about the node; the
+            // schedule gives up (no retries): schedule.gave-up. Each reaches Slack, email and PagerDuty once.
             Directory.Delete(source, recursive: true);
             await RunScheduleAsync(silo, expectedFailures: 1);
-            await Wait.UntilAsync(() => Task.FromResult((slack.Accepted.Count, smtp.Messages().Count, pd.Accepted.Count)), c => c == (1, 1, 1),
-                TimeSpan.FromSeconds(60), "schedule.gave-up on Slack, email and PagerDuty", c => $"{c}; silo log: {Tail(silo.Log)}");
-            Assert.Equal("schedule.gave-up", KindOf(slack.Accepted.Single().GetProperty("text").GetString()!));
-            var mail = smtp.Messages().Single();
-            Assert.Equal(("schedule.gave-up", "yes", "yes"), (mail.Headers["X-Vault-Event"], mail.Headers["X-Sink-Tls"], mail.Headers["X-Sink-Auth"]));
+            await Wait.UntilAsync(() => Task.FromResult((slack.Accepted.Count, smtp.Messages().Count, pd.Accepted.Count)), c => c == (2, 2, 2),
+                TimeSpan.FromSeconds(60), "backup.failed and schedule.gave-up on Slack, email and PagerDuty", c => $"{c}; silo log: {Tail(silo.Log)}");
+            Assert.Equal(failed, slack.Accepted.Select(m => KindOf(m.GetProperty("text").GetString()!)).Order());
+            Assert.Equal(failed, smtp.Messages().Select(m => m.Headers["X-Vault-Event"]).Order());
+            var mail = smtp.Messages().Single(m => m.Headers["X-Vault-Event"] == "backup.failed");
+            Assert.Equal(("yes", "yes", "critical"), (mail.Headers["X-Sink-Tls"], mail.Headers["X-Sink-Auth"], mail.Headers["X-Vault-Severity"]));
+            Assert.StartsWith("[Vault CRITICAL] backup.failed node:", mail.Subject, StringComparison.Ordinal);
             Assert.Contains("does not exist", mail.TextBody, StringComparison.Ordinal);
-            Assert.Equal("triggered", pd.Incidents.Values.Single());
+            Assert.Equal(["triggered", "triggered"], pd.Incidents.Values);
+            Assert.Equal(failed, pd.Accepted.Select(e => e.GetProperty("payload").GetProperty("class").GetString()).Order());
 
-            // 2. The same failure inside the window: suppressed and counted, nothing sent.
+            // 2. The same failure inside the window: both suppressed and counted, nothing sent.
             await RunScheduleAsync(silo, expectedFailures: 2);
-            await Wait.UntilAsync(() => SuppressedAsync(silo), n => n >= 1, TimeSpan.FromSeconds(30), "a suppressed repeat in /metrics");
+            await Wait.UntilAsync(() => SuppressedAsync(silo), n => n >= 2, TimeSpan.FromSeconds(30), "two suppressed repeats in /metrics");
             var status = await NotifyStatusAsync(silo);
-            var condition = status.GetProperty("openConditions").EnumerateArray().Single();
-            Assert.Equal(("schedule.gave-up", "schedule:nightly", 1), (condition.GetProperty("kind").GetString(), condition.GetProperty("subject").GetString(), condition.GetProperty("suppressed").GetInt32()));
-            Assert.Equal((1, 1, 1), (slack.Accepted.Count, smtp.Messages().Count, pd.Accepted.Count));
+            var conditions = status.GetProperty("openConditions").EnumerateArray()
+                .Select(c => (Kind: c.GetProperty("kind").GetString(), Subject: c.GetProperty("subject").GetString()!, Suppressed: c.GetProperty("suppressed").GetInt32()))
+                .OrderBy(c => c.Kind, StringComparer.Ordinal).ToList();
+            Assert.Equal([("backup.failed", 1), ("schedule.gave-up", 1)], conditions.Select(c => (c.Kind, c.Suppressed)));
+            Assert.StartsWith("node:", conditions[0].Subject, StringComparison.Ordinal);
+            Assert.Equal("schedule:nightly", conditions[1].Subject);
+            Assert.Equal((2, 2, 2), (slack.Accepted.Count, smtp.Messages().Count, pd.Accepted.Count));
 
-            // 3. The path is back: the backup succeeds and the condition resolves (the PagerDuty incident too).
+            // 3. The path is back: the backup succeeds and both conditions resolve (the PagerDuty incidents too, by the same dedup keys).
             Directory.CreateDirectory(source);
             await File.WriteAllTextAsync(Path.Combine(source, "a.txt"), "data again");
             await RunScheduleAsync(silo, expectedFailures: 0);
-            await Wait.UntilAsync(() => Task.FromResult(pd.Incidents.Values.Single()), s => s == "resolved", TimeSpan.FromSeconds(60), "the PagerDuty incident resolved");
-            await Wait.UntilAsync(() => Task.FromResult((slack.Accepted.Count, smtp.Messages().Count)), c => c == (2, 2), TimeSpan.FromSeconds(60), "resolves on Slack and email");
-            Assert.StartsWith("[Vault RESOLVED] schedule.gave-up schedule:nightly", smtp.Messages()[1].Subject, StringComparison.Ordinal);
-            Assert.Equal(2, pd.Accepted.Count);
+            await Wait.UntilAsync(() => Task.FromResult(pd.Incidents.Values.ToList()), s => s.All(v => v == "resolved"), TimeSpan.FromSeconds(60), "both PagerDuty incidents resolved");
+            await Wait.UntilAsync(() => Task.FromResult((slack.Accepted.Count, smtp.Messages().Count)), c => c == (4, 4), TimeSpan.FromSeconds(60), "resolves on Slack and email");
+            Assert.Equal(2, smtp.Messages().Count(m => m.Subject!.StartsWith("[Vault RESOLVED] ", StringComparison.Ordinal)));
+            Assert.Contains(smtp.Messages(), m => m.Subject!.StartsWith("[Vault RESOLVED] schedule.gave-up schedule:nightly", StringComparison.Ordinal));
+            Assert.Contains(smtp.Messages(), m => m.Subject!.StartsWith("[Vault RESOLVED] backup.failed node:", StringComparison.Ordinal));
+            Assert.Equal(4, pd.Accepted.Count);
+            Assert.Equal(2, pd.Incidents.Count);
 
             // The test command reaches a channel past rules and dedup.
             var test = await Run.ProcessAsync("dotnet", [Binaries.Cli, "--gateway", silo.Gateway, "notify", "test", "mail"], new Dictionary<string, string> { ["NO_COLOR"] = "1" });
             Assert.True(test.ExitCode == 0, test.ToString());
             Assert.Contains("to channel mail: delivered", test.Stdout, StringComparison.Ordinal);
-            Assert.Equal(3, smtp.Messages().Count);
+            Assert.Equal(5, smtp.Messages().Count);
 
             // 4. Slack is down and the path vanishes again: Slack's delivery waits in the outbox; the silo is killed.
             for (var i = 0; i < 10000; i++)
@@ -93,31 +105,31 @@ public sealed partial class NotificationEndToEndTests : TempRootTests
 
             Directory.Delete(source, recursive: true);
             await RunScheduleAsync(silo, expectedFailures: 1);
-            await Wait.UntilAsync(() => Task.FromResult(slack.Requests.Count), n => n >= 5, TimeSpan.FromSeconds(60), "Slack deliveries retried while it is down");
-            await Wait.UntilAsync(() => Task.FromResult(smtp.Messages().Count), n => n == 4, TimeSpan.FromSeconds(60), "the email of the new failure");
+            await Wait.UntilAsync(() => Task.FromResult(slack.Requests.Count), n => n >= 8, TimeSpan.FromSeconds(60), "Slack deliveries retried while it is down");
+            await Wait.UntilAsync(() => Task.FromResult(smtp.Messages().Count), n => n == 7, TimeSpan.FromSeconds(60), "the emails of the new failure");
             var down = (await NotifyStatusAsync(silo)).GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "slack");
-            Assert.Equal(1, down.GetProperty("pending").GetInt32());
+            Assert.Equal(2, down.GetProperty("pending").GetInt32());
             Assert.Contains("HTTP 503", down.GetProperty("lastError").GetString(), StringComparison.Ordinal);
             silo.Kill();
         }
 
         Assert.DoesNotContain("XXXXSECRETXXXX", silo.Log, StringComparison.Ordinal);
         slack.Script.Clear();
-        Assert.Equal(2, slack.Accepted.Count);
+        Assert.Equal(4, slack.Accepted.Count);
         var outbox = await File.ReadAllTextAsync(Path.Combine(data, "notifications", "outbox.json"));
         Assert.Contains("\"channel\":\"slack\"", outbox, StringComparison.Ordinal);
 
         // 5. Restarted: the undelivered Slack messages arrive, once each; nothing is sent twice elsewhere.
         await using var restarted = new SiloProcess(data) { ExtraArguments = [.. config] };
         await restarted.StartAsync();
-        await Wait.UntilAsync(() => Task.FromResult(slack.Accepted.Count), n => n == 3, TimeSpan.FromSeconds(60), "the held Slack message after the restart",
+        await Wait.UntilAsync(() => Task.FromResult(slack.Accepted.Count), n => n == 6, TimeSpan.FromSeconds(60), "the held Slack messages after the restart",
             n => $"{n}; silo log: {Tail(restarted.Log)}");
-        Assert.Equal("schedule.gave-up", KindOf(slack.Accepted.Last().GetProperty("text").GetString()!));
+        Assert.Equal(failed, slack.Accepted.Skip(4).Select(m => KindOf(m.GetProperty("text").GetString()!)).Order());
         await Wait.UntilAsync(() => NotifyStatusAsync(restarted), s => s.GetProperty("pending").GetInt32() == 0, TimeSpan.FromSeconds(30), "an empty outbox");
-        Assert.Equal(3, slack.Accepted.Count);
-        Assert.Equal(4, smtp.Messages().Count);
-        Assert.Equal(4, smtp.Messages().Select(m => m.Headers["X-Vault-Delivery"]).Distinct().Count());
-        Assert.Equal(3, pd.Accepted.Count);
+        Assert.Equal(6, slack.Accepted.Count);
+        Assert.Equal(7, smtp.Messages().Count);
+        Assert.Equal(7, smtp.Messages().Select(m => m.Headers["X-Vault-Delivery"]).Distinct().Count());
+        Assert.Equal(6, pd.Accepted.Count);
     }
 
     private static async Task RunScheduleAsync(SiloProcess silo, int expectedFailures)

@@ -498,16 +498,21 @@ public sealed class FakeApiKeys : IApiKeyGrain
 {
     private readonly List<(ApiKeyInfo Info, string Hash, string? Previous)> _keys = [];
 
-    public Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy)
+    public Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy, DateTimeOffset? expires = null)
     {
         lock (_keys)
         {
+            if (expires is { } end && end <= DateTimeOffset.UtcNow)
+            {
+                throw new InvalidRequestException($"the expiry {end:u} of key '{name}' is not in the future");
+            }
+
             if (_keys.Any(k => k.Info.Name == name && k.Info.Revoked is null))
             {
                 throw new InvalidRequestException($"an API key named '{name}' exists already");
             }
 
-            var info = new ApiKeyInfo(name, role, DateTimeOffset.UtcNow, createdBy, null);
+            var info = new ApiKeyInfo(name, role, DateTimeOffset.UtcNow, createdBy, null, Expires: expires);
             _keys.Add((info, tokenHash, null));
             return Task.FromResult(info);
         }
@@ -541,7 +546,7 @@ public sealed class FakeApiKeys : IApiKeyGrain
         lock (_keys)
         {
             var now = DateTimeOffset.UtcNow;
-            return Task.FromResult(_keys.Where(k => k.Info.Revoked is null && (k.Hash == tokenHash || (k.Previous == tokenHash && k.Info.PreviousTokenValidUntil > now)))
+            return Task.FromResult(_keys.Where(k => k.Info.Revoked is null && !(k.Info.Expires <= now) && (k.Hash == tokenHash || (k.Previous == tokenHash && k.Info.PreviousTokenValidUntil > now)))
                 .Select(k => k.Info).FirstOrDefault());
         }
     }

@@ -16,7 +16,12 @@ public static class KeysCommand
             HelpName = "ROLE",
         };
         role.AcceptOnlyFromAmong("reader", "operator", "admin", "append-only");
-        var create = new Command("create", "Create an API key and print its token (shown only this once)") { name, role };
+        var expires = new Option<string?>("--expires")
+        {
+            Description = "The key stops working after this long (90d, 12h, 1d12h) or at this time (2027-03-01T00:00:00Z); default: never",
+            HelpName = "WHEN",
+        };
+        var create = new Command("create", "Create an API key and print its token (shown only this once)") { name, role, expires };
         create.SetAction((parse, cancellationToken) => globals.RunAsync(parse, cancellationToken, async context =>
         {
             var r = parse.GetValue(role) switch
@@ -26,15 +31,17 @@ public static class KeysCommand
                 "append-only" => Role.AppendOnly,
                 _ => Role.Admin,
             };
-            var created = await context.Client.CreateApiKeyAsync(parse.GetValue(name) ?? "", r, cancellationToken);
+            var until = parse.GetValue(expires) is { } text ? KeyExpiry.Parse(text, DateTimeOffset.UtcNow) : (DateTimeOffset?)null;
+            var created = await context.Client.CreateApiKeyAsync(parse.GetValue(name) ?? "", r, until, cancellationToken);
             if (context.Json)
             {
-                await context.Out.WriteLineAsync(Json.Serialize(new { name = created.Key.Name, role = RoleName(created.Key.Role), token = created.Token }));
+                await context.Out.WriteLineAsync(Json.Serialize(new { name = created.Key.Name, role = RoleName(created.Key.Role), token = created.Token, expires = created.Key.Expires?.ToDateTimeOffset() }));
             }
             else
             {
                 await context.Out.WriteLineAsync(created.Token);
-                await context.Error.WriteLineAsync($"vault: created {RoleName(created.Key.Role)} key '{created.Key.Name}'; the token above is shown only once");
+                await context.Error.WriteLineAsync($"vault: created {RoleName(created.Key.Role)} key '{created.Key.Name}'" +
+                    (created.Key.Expires is null ? "" : $", expiring {Formatting.Time(created.Key.Expires, context.Environment.TimeZone)}") + "; the token above is shown only once");
             }
 
             return ExitCodes.Ok;
@@ -55,9 +62,11 @@ public static class KeysCommand
             var keys = await context.Client.ListApiKeysAsync(cancellationToken);
             foreach (var key in keys)
             {
-                var state = key.Revoked is null ? "active" : "revoked " + Formatting.Time(key.Revoked, context.Environment.TimeZone);
+                var state = key.Revoked is not null ? "revoked " + Formatting.Time(key.Revoked, context.Environment.TimeZone)
+                    : key.Expires is null ? "active"
+                    : (key.Expires.ToDateTimeOffset() <= DateTimeOffset.UtcNow ? "expired " : "active, expires ") + Formatting.Time(key.Expires, context.Environment.TimeZone);
                 await context.Out.WriteLineAsync(context.Json
-                    ? Json.Serialize(new { name = key.Name, role = RoleName(key.Role), created = key.Created?.ToDateTimeOffset(), createdBy = key.CreatedBy, revoked = key.Revoked?.ToDateTimeOffset() })
+                    ? Json.Serialize(new { name = key.Name, role = RoleName(key.Role), created = key.Created?.ToDateTimeOffset(), createdBy = key.CreatedBy, revoked = key.Revoked?.ToDateTimeOffset(), expires = key.Expires?.ToDateTimeOffset() })
                     : $"{key.Name,-24} {RoleName(key.Role),-8} {Formatting.Time(key.Created, context.Environment.TimeZone)}  by {key.CreatedBy}  {state}");
             }
 

@@ -1,11 +1,13 @@
-// Failover events to webhooks: a JSON body signed with HMAC-SHA256 (header
-// X-Vault-Signature: sha256=<hex of HMAC(secret, body)>), retried with exponential backoff.
-// Receivers verify the signature over the exact bytes and may de-duplicate on X-Vault-Delivery.
-using System.Net.Http.Headers;
+// Failover events to the service's own webhooks: a JSON body signed with HMAC-SHA256 (header
+// X-Vault-Signature: sha256=<hex of HMAC(secret, body)>). The deliveries go through the node's durable
+// notification outbox (retried with backoff and jitter, kept across a restart, dead-lettered after the
+// maximum); receivers verify the signature over the exact bytes and de-duplicate on X-Vault-Delivery.
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Vault.Failover;
-using Vault.Grains.Failover.Engines;
+using Vault.Notifications;
 
 namespace Vault.Grains.Failover.Notify;
 
@@ -18,72 +20,55 @@ public sealed record FailoverNotice(
     string Message,
     DateTimeOffset At);
 
-public sealed class WebhookNotifier(IHttpClientFactory httpClients)
+public sealed class WebhookNotifier(NotificationHub hub, TimeProvider time)
 {
     public const string SignatureHeader = "X-Vault-Signature";
     public const string EventHeader = "X-Vault-Event";
     public const string DeliveryHeader = "X-Vault-Delivery";
 
+    /// <summary>The longest a caller waits for the first outcomes; the outbox keeps retrying after it returns.</summary>
+    public static readonly TimeSpan OutcomeWait = TimeSpan.FromSeconds(15);
+
     private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Delivers to every webhook; returns one line per failed webhook (empty = all delivered).</summary>
+    /// <summary>The outbox channel name of a service's webhook (shown by notify status).</summary>
+    public static string ChannelOf(string service, int index) => string.Create(CultureInfo.InvariantCulture, $"failover:{service}:webhook{index}");
+
+    /// <summary>
+    /// Queues the notice for every webhook in the node's outbox, then waits for each to be delivered, dead-lettered
+    /// or to have failed <paramref name="attempts"/> attempts (at most <see cref="OutcomeWait"/>). Returns one line
+    /// per webhook not delivered (empty = all delivered); those stay queued and are retried. Queueing the same
+    /// notice again while it is pending does not add a second delivery.
+    /// </summary>
     public async Task<IReadOnlyList<string>> NotifyAsync(IReadOnlyList<WebhookSpec> hooks, FailoverNotice notice, int attempts, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(notice, _json);
+        var body = Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(notice, _json));
         var delivery = $"{notice.Service}-{notice.Epoch}-{notice.Event}";
-        var failures = await Task.WhenAll(hooks.Select(h => DeliverAsync(h, body, notice.Event, delivery, attempts, cancellationToken)));
-        return failures.Where(f => f is not null).Select(f => f!).ToList();
+        var severity = notice.Event is "failover.completed" ? EventSeverity.Warning : EventSeverity.Critical;
+        var queued = hooks.Select((hook, i) =>
+        {
+            var channel = ChannelOf(notice.Service, i);
+            var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{delivery}|{i}|{hook.Url}")))[..32];
+            hub.Enqueue(id, channel, VaultEvent.Raise(notice.Event, severity, "service:" + notice.Service, notice.Message, at: notice.At),
+                new DirectWebhook(hook.Url, hook.Secret.File, hook.Secret.Env, body, delivery));
+            return (Hook: hook, Id: id);
+        }).ToList();
+
+        var deadline = time.GetUtcNow() + OutcomeWait;
+        while (true)
+        {
+            var outcomes = queued.Select(q => (q.Hook, Outcome: hub.Outcome(q.Id))).ToList();
+            var waiting = outcomes.Any(o => o.Outcome.Outcome is "pending" or "retrying" && o.Outcome.Attempts < attempts);
+            if (!waiting || time.GetUtcNow() >= deadline)
+            {
+                return outcomes.Where(o => o.Outcome.Outcome != "delivered")
+                    .Select(o => $"webhook {o.Hook.Url} {(o.Outcome.Outcome == "dead-lettered" ? "failed for good" : "not delivered yet (queued, retrying)")} after {o.Outcome.Attempts} attempt(s): {o.Outcome.Error ?? "no answer yet"}")
+                    .ToList();
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
     }
 
-    public static string Sign(byte[] secret, ReadOnlySpan<byte> body) => Vault.Notifications.WebhookSignature.Sign(secret, body);
-
-    private async Task<string?> DeliverAsync(WebhookSpec hook, byte[] body, string eventName, string delivery, int attempts, CancellationToken cancellationToken)
-    {
-        string? secret;
-        try
-        {
-            secret = Secrets.Read(hook.Secret, $"secret of webhook {hook.Url}");
-        }
-        catch (FailoverStepException e)
-        {
-            return e.Message;
-        }
-
-        var signature = Sign(Encoding.UTF8.GetBytes(secret ?? ""), body);
-        var client = httpClients.CreateClient("vault-failover-webhooks");
-        client.Timeout = TimeSpan.FromSeconds(5);
-        string last = "";
-        var delay = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 1; attempt <= attempts; attempt++)
-        {
-            try
-            {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = content };
-                request.Headers.Add(SignatureHeader, signature);
-                request.Headers.Add(EventHeader, eventName);
-                request.Headers.Add(DeliveryHeader, delivery);
-                using var response = await client.SendAsync(request, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return null;
-                }
-
-                last = $"HTTP {(int)response.StatusCode}";
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                last = e.Message;
-            }
-
-            if (attempt < attempts)
-            {
-                await Task.Delay(delay, cancellationToken);
-                delay *= 2;
-            }
-        }
-
-        return $"webhook {hook.Url} failed after {attempts} attempts: {last}";
-    }
+    public static string Sign(byte[] secret, ReadOnlySpan<byte> body) => WebhookSignature.Sign(secret, body);
 }

@@ -159,7 +159,7 @@ public sealed class JobRunner(
             {
                 VaultMetrics.JobFinished(record.Kind, record.Node, record.State, clock.Elapsed);
                 activity?.SetStatus(record.State == JobState.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error, record.Error);
-                Notifications.NodeEvents.JobFinished(notifications, record.Kind, record.State, record.Node, record.Id.ToString(), record.Error, record.Snapshot?.ToString());
+                Notifications.NodeEvents.JobFinished(notifications, record.Kind, record.State, record.Node, record.Id.ToString(), record.Error, record.Snapshot?.ToString(), record.Errors, record.ToInfo().Warnings);
             }
         }, CancellationToken.None);
         return record;

@@ -9,9 +9,18 @@ public static class NodeEvents
 {
     public static string NodeSubject(string node) => "node:" + node;
 
-    /// <summary>A finished job: failed raises &lt;kind&gt;.failed about its node, succeeded clears it, cancelled says nothing.</summary>
-    public static void JobFinished(INotificationSink sink, JobKind kind, JobState state, string node, string job, string? error, string? snapshot)
+    /// <summary>
+    /// A finished job: failed raises &lt;kind&gt;.failed about its node, succeeded clears it, cancelled says nothing.
+    /// A backup that committed a snapshot with <paramref name="errors"/> (files unreadable or changed while read)
+    /// raises snapshot.incomplete about the node; a backup that committed a complete snapshot clears it.
+    /// </summary>
+    public static void JobFinished(INotificationSink sink, JobKind kind, JobState state, string node, string job, string? error, string? snapshot, long errors = 0, IReadOnlyList<string>? warnings = null)
     {
+        if (state == JobState.Succeeded && snapshot is not null && EventKinds.FailedJob(kind.ToString()) == EventKinds.BackupFailed)
+        {
+            SnapshotCommitted(sink, node, job, snapshot, errors, warnings ?? []);
+        }
+
         var eventKind = EventKinds.FailedJob(kind.ToString());
         if (state == JobState.Failed)
         {
@@ -28,6 +37,44 @@ public static class NodeEvents
         {
             sink.Publish(VaultEvent.Clear(eventKind, NodeSubject(node), $"{kind.ToString().ToLowerInvariant()} job {job} on node {node} succeeded"));
         }
+    }
+
+    /// <summary>
+    /// A job that a schedule could not even start (the node refused it: a path that no longer exists, a node that is
+    /// down): the same &lt;kind&gt;.failed about the node as a job that failed, so every failed attempt is reported.
+    /// </summary>
+    public static void JobRefused(INotificationSink sink, string jobKind, string node, string schedule, string error) =>
+        sink.Publish(VaultEvent.Raise(EventKinds.FailedJob(jobKind), EventSeverity.Critical, NodeSubject(node),
+            $"{jobKind.ToLowerInvariant()} of schedule {schedule} on node {node} failed to start: {error}",
+            new Dictionary<string, string> { ["schedule"] = schedule, ["node"] = node, ["error"] = error }));
+
+    /// <summary>A job a schedule started on <paramref name="node"/> succeeded: clears the &lt;kind&gt;.failed its refusals raised on this silo.</summary>
+    public static void JobSucceededForSchedule(INotificationSink sink, string jobKind, string node, string schedule) =>
+        sink.Publish(VaultEvent.Clear(EventKinds.FailedJob(jobKind), NodeSubject(node), $"{jobKind.ToLowerInvariant()} of schedule {schedule} on node {node} succeeded"));
+
+    /// <summary>snapshot.incomplete (Warning) when a committed backup skipped files; cleared by a complete one on the node.</summary>
+    public static void SnapshotCommitted(INotificationSink sink, string node, string job, string snapshot, long errors, IReadOnlyList<string> warnings)
+    {
+        if (errors == 0)
+        {
+            sink.Publish(VaultEvent.Clear(EventKinds.SnapshotIncomplete, NodeSubject(node), $"backup job {job} on node {node} committed complete snapshot {snapshot}"));
+            return;
+        }
+
+        var details = new Dictionary<string, string>
+        {
+            ["job"] = job,
+            ["node"] = node,
+            ["snapshot"] = snapshot,
+            ["files not backed up"] = errors.ToString(CultureInfo.InvariantCulture),
+        };
+        for (var i = 0; i < Math.Min(3, warnings.Count); i++)
+        {
+            details[$"warning {i + 1}"] = warnings[i];
+        }
+
+        sink.Publish(VaultEvent.Raise(EventKinds.SnapshotIncomplete, EventSeverity.Warning, NodeSubject(node),
+            $"backup job {job} on node {node} committed snapshot {snapshot} without {errors} file(s) it could not read", details));
     }
 
     public static void ScheduleGaveUp(INotificationSink sink, string schedule, int attempts, string? error, DateTimeOffset? nextDue) =>

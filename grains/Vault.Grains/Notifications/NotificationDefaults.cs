@@ -10,7 +10,7 @@ public static class NotificationDefaults
     /// <summary>
     /// What event sources need when the host configured no notifications (test clusters, a silo without a
     /// Vault:Notifications section): the audit recorder and a hub with no channels (events are audited and
-    /// counted, nothing is sent). The silo's AddVaultNotifications replaces the hub.
+    /// counted, nothing is sent; deliveries to failover webhooks are still made). The silo's AddVaultNotifications replaces the hub.
     /// </summary>
     public static IServiceCollection AddVaultNotificationDefaults(this IServiceCollection services)
     {
@@ -22,6 +22,13 @@ public static class NotificationDefaults
             sp.GetRequiredService<IEventRecorder>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NotificationHub>>()));
         services.TryAddSingleton<INotificationSink>(sp => sp.GetRequiredService<NotificationHub>());
         services.TryAddSingleton<UnderReplicationWatch>();
+
+        // A dispatcher even without channels: deliveries to webhooks that are not channels (failover webhooks) go through the outbox.
+        services.AddHttpClient(ChannelFactory.HttpClientName).RemoveAllLoggers();
+        services.TryAddSingleton(sp => new OutboxDispatcher(sp.GetRequiredService<NotificationOutbox>(), sp.GetServices<INotificationChannel>(),
+            sp.GetRequiredService<NotificationHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(),
+            http: sp.GetRequiredService<IHttpClientFactory>().CreateClient(ChannelFactory.HttpClientName)));
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         return services;
     }
 }

@@ -219,6 +219,10 @@ public sealed class ScheduleGrain(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             step = AttemptStep.Failed(e.Message);
+            if (spec.Kind == ScheduleKind.Backup && spec.Node is { } node)
+            {
+                Notifications.NodeEvents.JobRefused(notifications, "backup", node, Name, e.Message);
+            }
         }
 
         await RecordAsync(step);
@@ -258,6 +262,11 @@ public sealed class ScheduleGrain(
                 (S.LastResult, S.LastError, S.LastDetail, S.ConsecutiveFailures) = (ScheduleResult.Succeeded, null, step.Detail, 0);
                 ScheduleLog.Succeeded(logger, Name, S.Attempt, step.Detail);
                 Notifications.NodeEvents.ScheduleSucceeded(notifications, Name);
+                if (spec.Kind == ScheduleKind.Backup && spec.Node is { } node)
+                {
+                    Notifications.NodeEvents.JobSucceededForSchedule(notifications, "backup", node, Name);
+                }
+
                 S.Attempt = 0;
             }
             else

@@ -19,9 +19,14 @@ public sealed class ApiKeyGrain(
 {
     private const int MaxKeys = 1000;
 
-    public async Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy)
+    public async Task<ApiKeyInfo> CreateAsync(string name, ApiRole role, string tokenHash, string createdBy, DateTimeOffset? expires = null)
     {
         var keys = state.State.Keys;
+        if (expires is { } end && end <= DateTimeOffset.UtcNow)
+        {
+            throw new InvalidRequestException($"the expiry {end:u} of key '{name}' is not in the future");
+        }
+
         if (keys.Any(k => k.Info.Name == name && k.Info.Revoked is null))
         {
             throw new InvalidRequestException($"an API key named '{name}' exists already; revoke it first or choose another name");
@@ -39,7 +44,7 @@ public sealed class ApiKeyGrain(
 
         // A revoked key's name may be reused: the old record is dropped.
         keys.RemoveAll(k => k.Info.Name == name);
-        var info = new ApiKeyInfo(name, role, DateTimeOffset.UtcNow, createdBy, null);
+        var info = new ApiKeyInfo(name, role, DateTimeOffset.UtcNow, createdBy, null, Expires: expires);
         keys.Add(new StoredApiKey(info, tokenHash));
         await state.WriteStateAsync();
         return info;
@@ -68,7 +73,7 @@ public sealed class ApiKeyGrain(
     public Task<ApiKeyInfo?> TryAuthenticateAsync(string tokenHash)
     {
         var now = DateTimeOffset.UtcNow;
-        return Task.FromResult(state.State.Keys.FirstOrDefault(k => k.Info.Revoked is null &&
+        return Task.FromResult(state.State.Keys.FirstOrDefault(k => k.Info.Revoked is null && !(k.Info.Expires <= now) &&
             (k.TokenHash == tokenHash || (k.PreviousTokenHash == tokenHash && k.Info.PreviousTokenValidUntil > now)))?.Info);
     }
 

@@ -23,12 +23,15 @@ public static class EventKinds
     public const string ChannelFailing = "channel.failing";
     public const string Test = "notify.test";
     public const string OffsiteLagging = "offsite.lagging";
+    public const string SnapshotIncomplete = "snapshot.incomplete";
+    public const string CertificateExpiring = "certificate.expiring";
+    public const string ApiKeyExpiring = "apikey.expiring";
 
     public static IReadOnlyList<string> All { get; } =
     [
         BackupFailed, RestoreFailed, CheckFailed, GcFailed, JobFailed, ScheduleGaveUp, ScrubDamage, PackUnderReplicated,
         NodeDown, NodeUp, DecommissionFinished, FailoverStarted, FailoverFinished, FailoverHalted, SwitchoverDone, FailoverBlocked, FailoverOldPrimaryReturned,
-        ChannelFailing, Test, OffsiteLagging,
+        ChannelFailing, Test, OffsiteLagging, SnapshotIncomplete, CertificateExpiring, ApiKeyExpiring,
     ];
 
     /// <summary>The failure kind of a job by its kind name (backup, restore, check, gc); others are job.failed.</summary>

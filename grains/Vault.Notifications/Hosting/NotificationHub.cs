@@ -115,6 +115,42 @@ public sealed class NotificationHub : INotificationSink
         return delivery;
     }
 
+    /// <summary>
+    /// Queues a delivery to a webhook that is not a configured channel (past rules, quiet hours and dedup: such a
+    /// webhook receives every event its owner sends). Idempotent on <paramref name="id"/>: while a delivery with
+    /// that id is pending, queueing it again returns it unchanged, so a repeated step does not send twice.
+    /// </summary>
+    public OutboxDelivery Enqueue(string id, string channel, VaultEvent notification, DirectWebhook webhook)
+    {
+        var now = _time.GetUtcNow();
+        var e = notification.At == default ? notification with { At = now } : notification;
+        var fresh = new OutboxDelivery(id, channel, e, e.Severity, 0, now, now, Webhook: webhook);
+        var (delivery, added) = _outbox.Change(state =>
+        {
+            if (state.Pending.FirstOrDefault(p => p.Id == id) is { } pending)
+            {
+                return (pending, false);
+            }
+
+            state.Pending.Add(fresh);
+            return (fresh, true);
+        }, r => r.Item2);
+        if (added)
+        {
+            Enqueued?.Invoke();
+        }
+
+        return delivery;
+    }
+
+    /// <summary>Where a delivery stands: "pending" (not yet tried), "retrying", "dead-lettered" or "delivered" (no longer in the outbox).</summary>
+    public (string Outcome, int Attempts, string? Error) Outcome(string id) => _outbox.Read(s =>
+        s.Pending.FirstOrDefault(d => d.Id == id) is { } p
+            ? (p.Attempts == 0 ? "pending" : "retrying", p.Attempts, p.LastError)
+            : s.DeadLetters.FirstOrDefault(d => d.Id == id) is { } dead
+                ? ("dead-lettered", dead.Attempts, dead.LastError)
+                : ("delivered", 1, (string?)null));
+
     public NotificationStatus Status() => _outbox.Read(state =>
     {
         var names = _options.Channels.Keys.Concat(state.Pending.Select(p => p.Channel)).Concat(state.DeadLetters.Select(p => p.Channel))
@@ -123,7 +159,8 @@ public sealed class NotificationHub : INotificationSink
         {
             var stats = state.Channels.GetValueOrDefault(name) ?? new ChannelStats();
             var pending = state.Pending.Where(p => p.Channel == name).ToList();
-            return new ChannelStatus(name, _options.Channels.TryGetValue(name, out var c) ? c.Type?.ToString() ?? "" : "(removed)",
+            return new ChannelStatus(name, _options.Channels.TryGetValue(name, out var c) ? c.Type?.ToString() ?? ""
+                    : pending.Any(p => p.Webhook is not null) || state.DeadLetters.Any(d => d.Channel == name && d.Webhook is not null) ? nameof(ChannelType.Webhook) : "(removed)",
                 pending.Count, state.DeadLetters.Count(d => d.Channel == name), stats.Delivered, stats.FailedAttempts,
                 stats.LastError, stats.LastErrorAt, stats.LastDelivered, pending.Count == 0 ? null : pending.Min(p => p.NextAttempt));
         }).ToList();

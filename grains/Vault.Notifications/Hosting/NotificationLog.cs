@@ -24,4 +24,7 @@ internal static partial class NotificationLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The notification dispatcher failed; retrying in a second")]
     public static partial void DispatcherFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The certificate expiry check failed; it runs again at the next interval")]
+    public static partial void CertificateCheckFailed(ILogger logger, Exception e);
 }

@@ -33,8 +33,12 @@ public static class NotificationServiceExtensions
         }
 
         services.AddSingleton(sp => new OutboxDispatcher(sp.GetRequiredService<NotificationOutbox>(), sp.GetServices<INotificationChannel>(),
-            sp.GetRequiredService<NotificationHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>()));
+            sp.GetRequiredService<NotificationHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(),
+            http: sp.GetRequiredService<IHttpClientFactory>().CreateClient(ChannelFactory.HttpClientName)));
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        services.TryAddSingleton<ICertificateSource>(sp => new ConfigurationCertificates(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()));
+        services.AddSingleton<CertificateWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<CertificateWatch>());
         return services;
     }
 }

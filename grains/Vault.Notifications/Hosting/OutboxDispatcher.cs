@@ -22,9 +22,11 @@ public sealed class OutboxDispatcher : BackgroundService
     private readonly ILogger _logger;
     private readonly Func<double> _jitter;
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly DirectWebhookSender? _direct;
 
-    public OutboxDispatcher(NotificationOutbox outbox, IEnumerable<INotificationChannel> channels, NotificationHub hub, TimeProvider time, ILogger<OutboxDispatcher> logger, Func<double>? jitter = null)
+    public OutboxDispatcher(NotificationOutbox outbox, IEnumerable<INotificationChannel> channels, NotificationHub hub, TimeProvider time, ILogger<OutboxDispatcher> logger, Func<double>? jitter = null, HttpClient? http = null)
     {
+        _direct = http is null ? null : new DirectWebhookSender(http);
         _outbox = outbox;
         _channels = channels.ToDictionary(c => c.Name, StringComparer.Ordinal);
         _hub = hub;
@@ -89,9 +91,13 @@ public sealed class OutboxDispatcher : BackgroundService
         foreach (var delivery in due)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = _channels.TryGetValue(name, out var channel)
-                ? await channel.SendAsync(delivery, cancellationToken).ConfigureAwait(false)
-                : DeliveryResult.Reject($"channel {name} is no longer configured on this node");
+            var result = delivery.Webhook is { } hook
+                ? _direct is null
+                    ? DeliveryResult.Retry($"webhook {name}: this node has no HTTP client for webhooks")
+                    : await _direct.SendAsync(delivery, hook, cancellationToken).ConfigureAwait(false)
+                : _channels.TryGetValue(name, out var channel)
+                    ? await channel.SendAsync(delivery, cancellationToken).ConfigureAwait(false)
+                    : DeliveryResult.Reject($"channel {name} is no longer configured on this node");
             attempts++;
             Apply(delivery, result);
             if (result.Outcome == DeliveryOutcome.Retry)

@@ -24,6 +24,15 @@ public sealed class NotificationOptions
     /// <summary>Dead letters kept (oldest dropped first, and counted in the status).</summary>
     public int DeadLetterCapacity { get; set; } = 1000;
 
+    /// <summary>certificate.expiring and apikey.expiring are raised as Warning once a certificate or API key has this little time left.</summary>
+    public TimeSpan ExpiryWarning { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>... and as Critical once it has this little left (or has expired).</summary>
+    public TimeSpan ExpiryCritical { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How often certificates and API keys are checked for expiry (also once at start).</summary>
+    public TimeSpan ExpiryCheckInterval { get; set; } = TimeSpan.FromHours(12);
+
     public Dictionary<string, ChannelOptions> Channels { get; set; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, RouteRule> Rules { get; set; } = new(StringComparer.Ordinal);

@@ -66,6 +66,21 @@ public static partial class NotificationSection
             yield return $"{S}:DeadLetterCapacity is {o.DeadLetterCapacity}; must be at least 1";
         }
 
+        if (o.ExpiryCritical <= TimeSpan.Zero)
+        {
+            yield return $"{S}:ExpiryCritical is {o.ExpiryCritical}; must be more than zero";
+        }
+
+        if (o.ExpiryWarning < o.ExpiryCritical)
+        {
+            yield return $"{S}:ExpiryWarning is {o.ExpiryWarning}; must be at least ExpiryCritical ({o.ExpiryCritical})";
+        }
+
+        if (o.ExpiryCheckInterval < TimeSpan.FromMinutes(1))
+        {
+            yield return $"{S}:ExpiryCheckInterval is {o.ExpiryCheckInterval}; must be at least 00:01:00";
+        }
+
         if (o.StatusPageUrl is { Length: > 0 } page && !IsHttpUrl(page))
         {
             yield return $"{S}:StatusPageUrl is '{page}'; must be an absolute http or https URL";
