@@ -71,6 +71,7 @@ public static class VaultCli
         root.Subcommands.Add(KeyCommand.Create(globals));
         root.Subcommands.Add(RemoteCommand.Create(globals));
         root.Subcommands.Add(NotifyCommand.Create(globals));
+        root.Subcommands.Add(CertsCommand.Create(globals));
         return root;
     }
 }

@@ -155,7 +155,8 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Assert.True(File.Exists(gateway), $"{gateway} is missing: build the solution");
         var (http, grpc) = (Ports.Free(), Ports.Free());
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { gateway, "--cluster-db", cluster.ClusterDb, "--http-port", http.ToString(), "--grpc-port", grpc.ToString(), "--default-node", "n1" })
+        cluster.Tls.Node("gateway", "cluster");
+        foreach (var a in new[] { gateway, "--cluster-db", cluster.ClusterDb, "--http-port", http.ToString(), "--grpc-port", grpc.ToString(), "--default-node", "n1", .. cluster.Tls.Arguments("gateway") })
         {
             psi.ArgumentList.Add(a);
         }

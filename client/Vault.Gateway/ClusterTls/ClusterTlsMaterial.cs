@@ -63,7 +63,7 @@ public sealed class ClusterTlsMaterial
         {
             var extension = Path.GetExtension(file).ToLowerInvariant();
             certificate = extension is ".pfx" or ".p12"
-                ? X509CertificateLoader.LoadPkcs12FromFile(file, options.CertificatePassword, X509KeyStorageFlags.EphemeralKeySet)
+                ? X509CertificateLoader.LoadPkcs12FromFile(file, Password(options), X509KeyStorageFlags.EphemeralKeySet)
                 : options.PrivateKey is { Length: > 0 } key
                     ? X509Certificate2.CreateFromPemFile(file, key)
                     : X509Certificate2.CreateFromPemFile(file);
@@ -91,4 +91,7 @@ public sealed class ClusterTlsMaterial
 
         return certificate;
     }
+
+    private static string? Password(ClusterTlsOptions options) =>
+        options.CertificatePasswordFile is { Length: > 0 } f ? File.ReadLines(f).FirstOrDefault() ?? "" : null;
 }

@@ -18,8 +18,8 @@ public sealed class ClusterTlsOptions
     /// <summary>The PEM private key of <see cref="Certificate"/>; empty when the certificate file holds its key.</summary>
     public string? PrivateKey { get; set; }
 
-    /// <summary>The password of a PKCS#12 <see cref="Certificate"/> file, if it has one.</summary>
-    public string? CertificatePassword { get; set; }
+    /// <summary>A file whose first line is the password of a PKCS#12 <see cref="Certificate"/> (secrets never sit in settings).</summary>
+    public string? CertificatePasswordFile { get; set; }
 
     /// <summary>The trusted CA certificates: one or more PEM files, each holding one or more certificates. A peer must chain to one of them.</summary>
     public string[] Ca { get; set; } = [];
@@ -62,6 +62,11 @@ public sealed class ClusterTlsOptions
         if (PrivateKey is { Length: > 0 } key && !File.Exists(key))
         {
             yield return $"{Section}:PrivateKey is '{key}'; the file does not exist";
+        }
+
+        if (CertificatePasswordFile is { Length: > 0 } passwordFile && !File.Exists(passwordFile))
+        {
+            yield return $"{Section}:CertificatePasswordFile is '{passwordFile}'; the file does not exist";
         }
 
         if (Ca.Length == 0)
