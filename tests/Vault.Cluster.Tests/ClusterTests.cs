@@ -156,7 +156,8 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         var (http, grpc) = (Ports.Free(), Ports.Free());
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         cluster.Tls.Node("gateway", "cluster");
-        foreach (var a in new[] { gateway, "--cluster-db", cluster.ClusterDb, "--http-port", http.ToString(), "--grpc-port", grpc.ToString(), "--default-node", "n1", .. cluster.Tls.Arguments("gateway") })
+        string[] arguments = [gateway, "--cluster-db", cluster.ClusterDb, "--http-port", http.ToString(), "--grpc-port", grpc.ToString(), "--default-node", "n1", .. cluster.Tls.Arguments("gateway")];
+        foreach (var a in arguments)
         {
             psi.ArgumentList.Add(a);
         }

@@ -30,6 +30,22 @@ public sealed partial class ClusterTlsTests(ClusterFixture cluster, ITestOutputH
         await using var t2 = Silo("t2");
         await Task.WhenAll(t1.StartAsync(), t2.StartAsync());
         Assert.Contains("Cluster TLS files loaded", t1.Log);
+        try
+        {
+            await DrillAsync();
+        }
+        catch (Exception)
+        {
+            foreach (var (name, silo) in new[] { ("t1", t1), ("t2", t2) })
+            {
+                output.WriteLine($"--- {name} log (end) ---\n{silo.Log[Math.Max(0, silo.Log.Length - 6000)..]}");
+            }
+
+            throw;
+        }
+
+        async Task DrillAsync()
+        {
 
         // A silo with a certificate from another CA (trusting the cluster's, so only the cluster decides) is refused.
         tls.Node("rogue", "other", "other", "old");
@@ -72,6 +88,7 @@ public sealed partial class ClusterTlsTests(ClusterFixture cluster, ITestOutputH
         var restore = await cluster.VaultAsync(t1, "restore", "latest", "--target", target);
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Empty(AwkwardTree.Differences(source, target + source));
+        }
 
         SiloProcess Silo(string node) => new(Path.Combine(root, node), ClusterFixture.RepositoryPassword)
         {
@@ -80,7 +97,6 @@ public sealed partial class ClusterTlsTests(ClusterFixture cluster, ITestOutputH
             [
                 "--node-id", node, "--cluster-db", cluster.Postgres.ConnectionString(database), "--apply-schema", "--replicas", "2",
                 "--Vault:Repository:PackSize=1048576", "--Vault:Workers=2",
-                "--Vault:Cluster:ProbeTimeoutSeconds=1", "--Vault:Cluster:MissedProbesLimit=2",
                 .. tls.Arguments(node),
             ],
         };
