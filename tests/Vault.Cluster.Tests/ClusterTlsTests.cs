@@ -46,48 +46,47 @@ public sealed partial class ClusterTlsTests(ClusterFixture cluster, ITestOutputH
 
         async Task DrillAsync()
         {
-
-        // A silo with a certificate from another CA (trusting the cluster's, so only the cluster decides) is refused.
-        tls.Node("rogue", "other", "other", "old");
-        var rogue = Silo("rogue");
-        var rogueStart = rogue.StartAsync();
-        await ClusterFixture.EventuallyAsync("t1 or t2 to refuse the rogue's certificate", () =>
+            // A silo with a certificate from another CA (trusting the cluster's, so only the cluster decides) is refused.
+            tls.Node("rogue", "other", "other", "old");
+            var rogue = Silo("rogue");
+            var rogueStart = rogue.StartAsync();
+            await ClusterFixture.EventuallyAsync("t1 or t2 to refuse the rogue's certificate", () =>
         {
-            var refused = $"{t1.Log}{t2.Log}".Contains("does not chain to a trusted CA", StringComparison.Ordinal)
-                && Regex.IsMatch(t1.Log + t2.Log, @"Refused a cluster connection \(inbound\): the peer's certificate CN=rogue");
-            return Task.FromResult((refused, true, rogueStart.IsCompleted ? $"rogue start ended: {rogueStart.Exception?.InnerException?.Message}" : "no refusal logged yet"));
-        }, TimeSpan.FromSeconds(120));
-        Assert.False(rogueStart.IsCompletedSuccessfully, "the rogue silo reported ready");
-        var refusals = await RefusalsAsync(t1) + await RefusalsAsync(t2);
-        Assert.True(refusals >= 1, $"vault_cluster_tls_refused_total is {refusals}");
-        Assert.DoesNotContain(await cluster.PeersAsync(t1), p => p.Node == "rogue" && p.State == "up");
-        await rogue.DisposeAsync();
-        await Assert.ThrowsAnyAsync<Exception>(() => rogueStart);
+                var refused = $"{t1.Log}{t2.Log}".Contains("does not chain to a trusted CA", StringComparison.Ordinal)
+                    && Regex.IsMatch(t1.Log + t2.Log, @"Refused a cluster connection \(inbound\): the peer's certificate CN=rogue");
+                return Task.FromResult((refused, true, rogueStart.IsCompleted ? $"rogue start ended: {rogueStart.Exception?.InnerException?.Message}" : "no refusal logged yet"));
+            }, TimeSpan.FromSeconds(120));
+            Assert.False(rogueStart.IsCompletedSuccessfully, "the rogue silo reported ready");
+            var refusals = await RefusalsAsync(t1) + await RefusalsAsync(t2);
+            Assert.True(refusals >= 1, $"vault_cluster_tls_refused_total is {refusals}");
+            Assert.DoesNotContain(await cluster.PeersAsync(t1), p => p.Node == "rogue" && p.State == "up");
+            await rogue.DisposeAsync();
+            await Assert.ThrowsAnyAsync<Exception>(() => rogueStart);
 
-        // Rotation, no restart: 1. trust old + new; 2. new certificates one node at a time; 3. drop the old CA.
-        var fingerprints = Thumbprints(tls, "new");
-        await StepAsync("trust old + new", () => { tls.Trust("t1", "old", "new"); tls.Trust("t2", "old", "new"); });
-        await StepAsync("t1 on a certificate from the new CA", () => tls.Issue("t1", "new"), t1);
-        await AssertUpAsync(t2, "t1", "t2");
-        await StepAsync("t2 on a certificate from the new CA", () => tls.Issue("t2", "new"), t2);
-        await AssertUpAsync(t1, "t1", "t2");
-        await StepAsync("trust only the new CA", () => { tls.Trust("t1", "new"); tls.Trust("t2", "new"); });
-        Assert.Contains(fingerprints, t1.Log);
+            // Rotation, no restart: 1. trust old + new; 2. new certificates one node at a time; 3. drop the old CA.
+            var fingerprints = Thumbprints(tls, "new");
+            await StepAsync("trust old + new", () => { tls.Trust("t1", "old", "new"); tls.Trust("t2", "old", "new"); });
+            await StepAsync("t1 on a certificate from the new CA", () => tls.Issue("t1", "new"), t1);
+            await AssertUpAsync(t2, "t1", "t2");
+            await StepAsync("t2 on a certificate from the new CA", () => tls.Issue("t2", "new"), t2);
+            await AssertUpAsync(t1, "t1", "t2");
+            await StepAsync("trust only the new CA", () => { tls.Trust("t1", "new"); tls.Trust("t2", "new"); });
+            Assert.Contains(fingerprints, t1.Log);
 
-        // New connections use the new files: a third node with a new-CA certificate joins both.
-        tls.Node("t3", "new");
-        await using var t3 = Silo("t3");
-        await t3.StartAsync();
-        await AssertUpAsync(t1, "t1", "t2", "t3");
+            // New connections use the new files: a third node with a new-CA certificate joins both.
+            tls.Node("t3", "new");
+            await using var t3 = Silo("t3");
+            await t3.StartAsync();
+            await AssertUpAsync(t1, "t1", "t2", "t3");
 
-        var source = Path.Combine(root, "source");
-        AwkwardTree.Create(source, largeFileSize: 3 * 1024 * 1024);
-        var backup = await cluster.VaultAsync(t3, "backup", source);
-        Assert.True(backup.ExitCode == 0, backup.ToString());
-        var target = Path.Combine(root, "restored");
-        var restore = await cluster.VaultAsync(t1, "restore", "latest", "--target", target);
-        Assert.True(restore.ExitCode == 0, restore.ToString());
-        Assert.Empty(AwkwardTree.Differences(source, target + source));
+            var source = Path.Combine(root, "source");
+            AwkwardTree.Create(source, largeFileSize: 3 * 1024 * 1024);
+            var backup = await cluster.VaultAsync(t3, "backup", source);
+            Assert.True(backup.ExitCode == 0, backup.ToString());
+            var target = Path.Combine(root, "restored");
+            var restore = await cluster.VaultAsync(t1, "restore", "latest", "--target", target);
+            Assert.True(restore.ExitCode == 0, restore.ToString());
+            Assert.Empty(AwkwardTree.Differences(source, target + source));
         }
 
         SiloProcess Silo(string node) => new(Path.Combine(root, node), ClusterFixture.RepositoryPassword)
