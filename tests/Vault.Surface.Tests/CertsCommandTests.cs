@@ -51,7 +51,7 @@ public sealed class CertsCommandTests : IDisposable
         Assert.Equal(0, (await RunAsync("certs", "ca", "--out", other, "--name", "Another CA")).ExitCode);
         using var otherCa = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(other, "ca.crt"));
         Assert.Contains("not trusted", ClusterCertificates.ChainErrors(node, null, new X509Certificate2Collection(otherCa), DateTimeOffset.UtcNow));
-        Assert.Null(ClusterCertificates.ChainErrors(node, null, new X509Certificate2Collection([otherCa, authority]), DateTimeOffset.UtcNow));
+        Assert.Null(ClusterCertificates.ChainErrors(node, null, new X509Certificate2Collection(new[] { otherCa, authority }), DateTimeOffset.UtcNow));
         Assert.NotNull(ClusterCertificates.ChainErrors(node, null, trusted, DateTimeOffset.UtcNow.AddDays(31)));
 
         // The files load as a node's cluster TLS material.
