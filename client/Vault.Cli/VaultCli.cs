@@ -72,6 +72,7 @@ public static class VaultCli
         root.Subcommands.Add(RemoteCommand.Create(globals));
         root.Subcommands.Add(NotifyCommand.Create(globals));
         root.Subcommands.Add(OffsiteCommand.Create(globals));
+        root.Subcommands.Add(CertsCommand.Create(globals));
         return root;
     }
 }

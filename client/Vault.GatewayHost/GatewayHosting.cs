@@ -115,7 +115,17 @@ public static class GatewayHosting
             throw new GatewayStartupException(e.Message);
         }
 
-        var errors = options.Validate().ToList();
+        Vault.ClusterTls.ClusterTlsOptions clusterTls;
+        try
+        {
+            clusterTls = StrictBinder.Bind<Vault.ClusterTls.ClusterTlsOptions>(builder.Configuration, Vault.ClusterTls.ClusterTlsOptions.Section, Schema);
+        }
+        catch (ConfigurationBindingException e)
+        {
+            throw new GatewayStartupException(e.Message);
+        }
+
+        var errors = options.Validate().Concat(clusterTls.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new GatewayStartupException(string.Join(Environment.NewLine, errors));
@@ -145,6 +155,16 @@ public static class GatewayHosting
 
         var database = options.Cluster.Database!;
         CheckDatabase(database);
+        Vault.ClusterTls.ClusterCertificates? certificates = null;
+        try
+        {
+            certificates = clusterTls.Enabled ? new Vault.ClusterTls.ClusterCertificates(clusterTls) : null;
+        }
+        catch (Vault.ClusterTls.ClusterTlsException e)
+        {
+            throw new GatewayStartupException(e.Message);
+        }
+
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -157,6 +177,10 @@ public static class GatewayHosting
                 o.Invariant = "Npgsql";
                 o.ConnectionString = database;
             });
+            if (certificates is not null)
+            {
+                Vault.ClusterTls.ClusterTlsClientHosting.UseVaultClusterTls(client, certificates);
+            }
         });
         return builder;
     }

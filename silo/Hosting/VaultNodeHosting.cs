@@ -57,7 +57,8 @@ public static partial class VaultNodeHosting
         var schedules = ScheduleSection.Bind(builder.Configuration, options.NodeId);
         var notifications = NotificationHosting.Bind(builder.Configuration);
         var offsite = OffsiteHosting.Bind(builder.Configuration);
-        var errors = options.Validate().Concat(offsite.Validate()).Concat(failover.Validate()).Concat(schedules.Validate())
+        var clusterTls = NodeConfiguration.Bind<Vault.ClusterTls.ClusterTlsOptions>(builder.Configuration, Vault.ClusterTls.ClusterTlsOptions.Section);
+        var errors = options.Validate().Concat(offsite.Validate()).Concat(failover.Validate()).Concat(schedules.Validate()).Concat(clusterTls.Validate())
             .Concat(NodeConfiguration.Bind<Vault.Gateway.GatewayOptions>(builder.Configuration, Vault.Gateway.GatewayOptions.SectionName).Validate(options.BindAddress))
             .Concat(Vault.Notifications.NotificationSection.Validate(notifications)).ToList();
         if (errors.Count > 0)
@@ -65,6 +66,7 @@ public static partial class VaultNodeHosting
             throw new StartupException(string.Join(Environment.NewLine, errors));
         }
 
+        var certificates = ClusterTlsHosting.Load(clusterTls);
         var node = options.Cluster.IsCluster ? OpenClusterNode(options) : OpenNode(options, offsite);
         builder.Services.AddSingleton(options);
         builder.Services.AddVaultNodeNotifications(notifications, options);
@@ -108,6 +110,11 @@ public static partial class VaultNodeHosting
                 var stateDir = Path.Combine(options.DataDir, "grains");
                 silo.AddVaultGrains(node, stateDir);
                 silo.UseFileReminderService(Path.Combine(stateDir, "reminders.json"));
+            }
+
+            if (certificates is not null)
+            {
+                silo.UseVaultClusterTls(certificates);
             }
 
             silo.Services.AddSingleton(options.Scrub.ToSettings());

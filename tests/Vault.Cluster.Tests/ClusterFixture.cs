@@ -10,7 +10,8 @@ namespace Vault.Cluster.Tests;
 /// <summary>
 /// PostgreSQL plus three silo processes in cluster mode (n1, n2, n3), all started at once with
 /// --apply-schema (so the concurrent apply is exercised), R = 2, small chunks and packs, a fast
-/// repair loop and fast failure detection.
+/// repair loop and fast failure detection. Silo and gateway connections are mutual TLS: every node has a
+/// certificate from the fixture's CA (<see cref="Tls"/>, made with the code of <c>vault certs</c>).
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -28,9 +29,14 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public string ClusterDb => Postgres.ConnectionString(Database);
 
+    /// <summary>The cluster's certificates: CA "cluster", one certificate per node (issued when the node is first made).</summary>
+    public ClusterTlsFiles Tls { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Root);
+        Tls = new ClusterTlsFiles(Path.Combine(Root, "tls"));
+        Tls.NewAuthority("cluster");
         Postgres = await PostgresServer.StartAsync();
         await Postgres.CreateDatabaseAsync(Database);
         foreach (var name in new[] { "n1", "n2", "n3" })
@@ -41,7 +47,20 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Task.WhenAll(Silos.Values.Select(s => s.StartAsync()));
     }
 
-    public SiloProcess NewSilo(string node, string? dataDir = null) => new(dataDir ?? Path.Combine(Root, node), RepositoryPassword)
+    public SiloProcess NewSilo(string node, string? dataDir = null)
+    {
+        if (!File.Exists(Tls.Certificate(node)))
+        {
+            Tls.Node(node, "cluster");
+        }
+
+        var silo = NewPlainSilo(node, dataDir);
+        silo.ExtraArguments.AddRange(Tls.Arguments(node));
+        return silo;
+    }
+
+    /// <summary>A silo of the cluster without TLS settings (the caller adds its own).</summary>
+    public SiloProcess NewPlainSilo(string node, string? dataDir = null) => new(dataDir ?? Path.Combine(Root, node), RepositoryPassword)
     {
         // Three silos starting at once on two shared cores can take a while.
         ReadyTimeout = TimeSpan.FromSeconds(180),

@@ -155,7 +155,9 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Assert.True(File.Exists(gateway), $"{gateway} is missing: build the solution");
         var (http, grpc) = (Ports.Free(), Ports.Free());
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { gateway, "--cluster-db", cluster.ClusterDb, "--http-port", http.ToString(), "--grpc-port", grpc.ToString(), "--default-node", "n1" })
+        cluster.Tls.Node("gateway", "cluster");
+        string[] arguments = [gateway, "--cluster-db", cluster.ClusterDb, "--http-port", http.ToString(), "--grpc-port", grpc.ToString(), "--default-node", "n1", .. cluster.Tls.Arguments("gateway")];
+        foreach (var a in arguments)
         {
             psi.ArgumentList.Add(a);
         }
