@@ -3,6 +3,7 @@ using Vault.Grains.Failover;
 using Vault.Grains.Failover.Engines;
 using Vault.Grains.Failover.Fencing;
 using Vault.Grains.Failover.Notify;
+using Vault.Grains.Failover.Rejoin;
 using Vault.Grains.Peers;
 
 namespace Vault.Grains.Hosting;
@@ -23,6 +24,8 @@ public static class VaultFailoverExtensions
         services.AddSingleton<ReplicationEngines>();
         services.AddSingleton<FailoverSteps>();
         services.AddSingleton<SshFence>();
+        services.AddSingleton<NodeShell>();
+        services.AddSingleton<RejoinSteps>();
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<NodeProbe>();
         services.AddSingleton<IObserverProbe>(sp => sp.GetRequiredService<NodeProbe>());
