@@ -55,6 +55,8 @@ public static class RpcPolicy
         ["RemoteTrust"] = new(ApiRole.Admin, Mutating: true),
         ["GetNotifyStatus"] = new(ApiRole.Reader, Mutating: false),
         ["TestNotifyChannel"] = new(ApiRole.Operator, Mutating: true),
+        // Rejoin stops, rewinds and restarts a database on its machine: admin only.
+        ["RejoinFailoverNode"] = new(ApiRole.Admin, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>
