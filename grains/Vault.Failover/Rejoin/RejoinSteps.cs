@@ -110,8 +110,8 @@ public sealed class RejoinSteps(ReplicationEngines engines, NodeShell shell)
                 await Guard(node, () => ((MySqlEngine)engine).RejoinAsync(node, primary, run.Spec.CheckTimeout * 3, cancellationToken));
                 return $"{run.Target}: read_only = ON; CHANGE MASTER TO {run.OldPrimary} ({primary.Host}:{primary.Port}), MASTER_USE_GTID = slave_pos; START SLAVE";
             default:
-                await Guard(node, () => engine.RepointAsync(node, primary, run.Spec.CheckTimeout * 3, cancellationToken));
-                return $"{run.Target}: REPLICAOF {primary.Host} {primary.Port}";
+                await Guard(node, () => ((RedisEngine)engine).RejoinAsync(node, primary, run.Spec.CheckTimeout * 3, cancellationToken));
+                return $"{run.Target}: REPLICAOF {primary.Host} {primary.Port}; CLIENT UNPAUSE";
         }
     }
 
