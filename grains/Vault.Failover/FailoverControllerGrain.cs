@@ -573,7 +573,7 @@ public sealed class FailoverControllerGrain(
                 continue;
             }
 
-            var note = $"old primary {f.Node} is reachable again as {o.Role}; kept out of traffic (HAProxy maint); rejoin it as a replica by hand";
+            var note = $"old primary {f.Node} is reachable again as {o.Role}; kept out of traffic (HAProxy maint); rejoin it as a replica: vault failover rejoin SERVICE NODE";
             if (FailoverSteps.Haproxy(spec) is { } haproxy)
             {
                 try
