@@ -395,6 +395,11 @@ public sealed partial class VaultClient : IDisposable
     public Task<FailoverStatus> ResumeFailoverAsync(string service, string operatorName = "", CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.ResumeFailoverAsync(new ResumeFailoverRequest { Service = service, Operator = operatorName }, cancellationToken: cancellationToken).ResponseAsync,
             idempotent: false, cancellationToken);
+
+    /// <summary>Turns NODE (an old primary) into a replica of the service's current primary; returns once the rejoin has started.</summary>
+    public Task<FailoverStatus> RejoinFailoverNodeAsync(string service, string node, string reason = "", string operatorName = "", CancellationToken cancellationToken = default) =>
+        CallAsync(() => _client.RejoinFailoverNodeAsync(new RejoinFailoverNodeRequest { Service = service, Node = node, Reason = reason, Operator = operatorName }, cancellationToken: cancellationToken).ResponseAsync,
+            idempotent: false, cancellationToken);
     /// <summary>Every node of the cluster's roster with its state and figures.</summary>
     public Task<ListPeersResponse> ListPeersAsync(CancellationToken cancellationToken = default) =>
         CallAsync(() => _client.ListPeersAsync(new ListPeersRequest(), cancellationToken: cancellationToken).ResponseAsync, idempotent: true, cancellationToken);

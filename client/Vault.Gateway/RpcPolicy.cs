@@ -56,6 +56,8 @@ public static class RpcPolicy
         ["GetNotifyStatus"] = new(ApiRole.Reader, Mutating: false),
         ["TestNotifyChannel"] = new(ApiRole.Operator, Mutating: true),
         ["GetOffsiteStatus"] = new(ApiRole.Reader, Mutating: false),
+        // Rejoin stops, rewinds and restarts a database on its machine: admin only.
+        ["RejoinFailoverNode"] = new(ApiRole.Admin, Mutating: true),
     };
 
     /// <summary>The rule of a gRPC method path ("/vault.v1.VaultService/GetStatus").</summary>

@@ -16,6 +16,18 @@ public enum FailoverPhase
     EnablingTraffic = 5,
     PublishingDns = 6,
     Notifying = 7,
+
+    /// <summary>Rejoin: the old primary's database is stopped (PostgreSQL; nothing to do for MariaDB and Redis).</summary>
+    RejoinStopping = 8,
+
+    /// <summary>Rejoin: pg_rewind against the current primary, then standby.signal and primary_conninfo written.</summary>
+    RejoinRewinding = 9,
+
+    /// <summary>Rejoin: started as a replica (PostgreSQL) or repointed (MariaDB CHANGE MASTER, Redis REPLICAOF).</summary>
+    RejoinStarting = 10,
+
+    /// <summary>Rejoin: verified replicating; the fenced mark cleared, the node named again as a synchronous standby.</summary>
+    RejoinVerifying = 11,
 }
 
 public enum FailoverKind
@@ -25,6 +37,9 @@ public enum FailoverKind
 
     /// <summary>Planned: the old primary is alive; wait for zero lag before promoting.</summary>
     Switchover = 1,
+
+    /// <summary>An old primary is turned into a replica of the current primary; the primary does not change.</summary>
+    Rejoin = 2,
 }
 
 public enum NodeRole
@@ -134,6 +149,12 @@ public interface IFailoverControllerGrain : IGrainWithStringKey
 
     /// <summary>Clears a pause, and retries a halted step.</summary>
     Task<FailoverStatus> ResumeAsync(string operatorName);
+
+    /// <summary>
+    /// Turns a node (an old primary) into a replica of the current primary: the rejoin steps, one per turn like a
+    /// failover's. Returns once the first phase is persisted; <see cref="GetStatusAsync"/> shows the progress.
+    /// </summary>
+    Task<FailoverStatus> RejoinAsync(RejoinCommand command);
 }
 
 /// <summary>The names of the configured failover services (one grain, key <see cref="Key"/>).</summary>

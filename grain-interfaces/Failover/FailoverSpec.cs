@@ -70,6 +70,9 @@ public sealed class FailoverNodeSpec
     /// <summary>Instead of <see cref="FenceService"/>: a command run on <see cref="RemoteHost"/> that must exit 0 once the database no longer takes writes.</summary>
     [Id(10)] public string? FenceCommand { get; set; }
 
+    /// <summary>PostgreSQL rejoin: the node's data directory on <see cref="RemoteHost"/> (the {pgdata} of the rejoin commands).</summary>
+    [Id(11)] public string? DataDirectory { get; set; }
+
     public string Endpoint => $"{Host}:{Port}";
 }
 
@@ -262,6 +265,12 @@ public sealed class FailoverServiceSpec
 
     /// <summary>With <see cref="SynchronousMode"/>, when no replica survives: Degrade (empty the list, critical alert) or Block.</summary>
     [Id(21)] public NoSynchronousStandbyPolicy NoSynchronousStandby { get; set; } = NoSynchronousStandbyPolicy.Degrade;
+
+    /// <summary>After a failover, rejoin the fenced old primary as a replica without an operator (default off).</summary>
+    [Id(22)] public bool AutoRejoin { get; set; }
+
+    /// <summary>How a PostgreSQL node is stopped, rewound, configured and started when it rejoins.</summary>
+    [Id(23)] public RejoinSpec Rejoin { get; set; } = new();
 
     public IEnumerable<FailoverNodeSpec> Nodes => Replicas.Prepend(Primary);
 }

@@ -37,6 +37,7 @@ public sealed class FailoverControllerGrain(
     private string? _blocker;
     private string? _trafficPreflight;
     private DateTimeOffset _trafficCheckedAt;
+    private readonly HashSet<(string Node, long Epoch)> _autoRejoined = [];
 
     private string Service => this.GetPrimaryKeyString();
 
@@ -158,6 +159,74 @@ public sealed class FailoverControllerGrain(
         return Status();
     }
 
+    public async Task<FailoverStatus> RejoinAsync(RejoinCommand command)
+    {
+        var spec = RequireIdle();
+        var names = spec.Nodes.Select(FailoverSpecValidator.NameOf).ToList();
+        if (!names.Contains(command.Node, StringComparer.Ordinal))
+        {
+            throw new InvalidRequestException($"failover service '{Service}': node '{command.Node}' is not in the configuration (nodes: {string.Join(", ", names)})");
+        }
+
+        if (command.Node == S.Primary)
+        {
+            throw await RefuseAsync(command, $"{command.Node} is the primary; only another node can rejoin as its replica");
+        }
+
+        if (spec.Engine == FailoverEngine.PostgreSql && string.IsNullOrWhiteSpace(FailoverSteps.Node(spec, command.Node).DataDirectory))
+        {
+            throw await RefuseAsync(command, $"{command.Node} has no DataDirectory: pg_rewind needs the node's data directory (Replicas:N:DataDirectory)");
+        }
+
+        StartRejoin(command.Node, $"operator {command.Operator}: {command.Reason ?? "rejoin as a replica"}");
+        await store.WriteStateAsync();
+        Kick(TimeSpan.Zero);
+        return Status();
+    }
+
+    private void StartRejoin(string node, string reason)
+    {
+        var t = FailoverTransitions.Next(S.Phase, S.Halted, FailoverEvent.RejoinRequested)
+            ?? throw new FailoverRefusedException($"failover service '{Service}': a rejoin cannot start in {S.Phase}");
+        S.Kind = FailoverKind.Rejoin;
+        S.Target = node;
+        S.OldPrimary = S.Primary;
+        S.Degraded = false;
+        S.LastError = null;
+        S.StartedAt = DateTimeOffset.UtcNow;
+        S.Phase = t.To;
+        S.Halted = t.Halted;
+        Apply(t);
+        _blocker = null;
+        steps.Announce(Service, FailoverKind.Rejoin, S.Epoch, S.Primary, node, "failover.rejoin-started", $"rejoining {node} as a replica of {S.Primary}: {reason}");
+        Audit("decision", $"rejoin of {node} as a replica of {S.Primary}: {reason}", "ok", 0);
+    }
+
+    /// <summary>AutoRejoin: a fenced old primary rejoins once the failover is done, when its machine can be reached (RemoteHost) or it answers again.</summary>
+    private bool AutoRejoin(FailoverServiceSpec spec)
+    {
+        if (!spec.AutoRejoin || S.Paused || S.Phase != FailoverPhase.Monitoring)
+        {
+            return false;
+        }
+
+        foreach (var f in S.Fenced)
+        {
+            var node = FailoverSteps.Node(spec, f.Node);
+            var reachable = _observed.TryGetValue(f.Node, out var o) && o.Reachable;
+            var ready = spec.Engine == FailoverEngine.PostgreSql
+                ? !string.IsNullOrWhiteSpace(node.DataDirectory) && (!string.IsNullOrWhiteSpace(node.RemoteHost) || reachable)
+                : reachable;
+            if (ready && _autoRejoined.Add((f.Node, f.Epoch)))
+            {
+                StartRejoin(f.Node, $"AutoRejoin after epoch {f.Epoch}");
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private async Task StartAsync()
     {
         _timer?.Dispose();
@@ -220,6 +289,12 @@ public sealed class FailoverControllerGrain(
         metrics.State(Service, S.Phase, S.Epoch);
         await PreflightTrafficAsync(spec, cancellationToken);
         await WatchFencedAsync(spec);
+        if (AutoRejoin(spec))
+        {
+            await store.WriteStateAsync();
+            return;
+        }
+
         var health = FailoverDecision.Assess(_failures, spec.FailureThreshold);
         if (health != before)
         {
@@ -364,7 +439,9 @@ public sealed class FailoverControllerGrain(
 
     /// <summary>How long one step may run: 60 s, or the catch-up's own limit plus a margin when that is longer.</summary>
     private static TimeSpan StepDeadline(FailoverPhase phase, FailoverServiceSpec spec) =>
-        phase == FailoverPhase.CatchingUp && spec.SwitchoverCatchUpTimeout + TimeSpan.FromSeconds(10) > TimeSpan.FromSeconds(60)
+        FailoverTransitions.IsRejoin(phase)
+            ? (phase == FailoverPhase.RejoinVerifying ? spec.Rejoin.VerifyTimeout : spec.Rejoin.CommandTimeout * 3) + TimeSpan.FromSeconds(10)
+        : phase == FailoverPhase.CatchingUp && spec.SwitchoverCatchUpTimeout + TimeSpan.FromSeconds(10) > TimeSpan.FromSeconds(60)
             ? spec.SwitchoverCatchUpTimeout + TimeSpan.FromSeconds(10)
             : TimeSpan.FromSeconds(60);
 
@@ -469,6 +546,17 @@ public sealed class FailoverControllerGrain(
 
     private void Complete()
     {
+        if (S.Kind == FailoverKind.Rejoin)
+        {
+            var took = DateTimeOffset.UtcNow - (S.StartedAt ?? DateTimeOffset.UtcNow);
+            S.Fenced.RemoveAll(f => f.Node == S.Target);
+            Audit("decision", string.Create(CultureInfo.InvariantCulture,
+                $"rejoin completed: {S.Target} is a replica of {S.Primary}; no longer fenced; {took.TotalSeconds:0.000} s"), "ok", took.TotalMilliseconds);
+            metrics.Failover(Service, "rejoined");
+            steps.Announce(Service, FailoverKind.Rejoin, S.Epoch, S.Primary, S.Target!, "failover.rejoined", $"{S.Target} rejoined as a replica of {S.Primary}");
+            return;
+        }
+
         var total = DateTimeOffset.UtcNow - (S.FirstFailureAt ?? S.StartedAt ?? DateTimeOffset.UtcNow);
         var result = S.Degraded ? "degraded" : "completed";
         S.LastFailover = DateTimeOffset.UtcNow;
@@ -507,7 +595,7 @@ public sealed class FailoverControllerGrain(
                 continue;
             }
 
-            var note = $"old primary {f.Node} is reachable again as {o.Role}; kept out of traffic (load balancer: disabled); rejoin it as a replica by hand";
+            var note = $"old primary {f.Node} is reachable again as {o.Role}; kept out of traffic (load balancer: disabled); rejoin it as a replica: vault failover rejoin SERVICE NODE";
             if (steps.Traffic(spec) is { } traffic)
             {
                 try
@@ -581,6 +669,13 @@ public sealed class FailoverControllerGrain(
     private async Task<FailoverRefusedException> RefuseAsync(FailoverCommand command, string why)
     {
         Audit("operator", $"{command.Operator} asked for a failover{(command.To is null ? "" : " to " + command.To)}: refused: {why}", "refused", 0);
+        await store.WriteStateAsync();
+        return new FailoverRefusedException($"failover service '{Service}': {why}");
+    }
+
+    private async Task<FailoverRefusedException> RefuseAsync(RejoinCommand command, string why)
+    {
+        Audit("operator", $"{command.Operator} asked to rejoin {command.Node}: refused: {why}", "refused", 0);
         await store.WriteStateAsync();
         return new FailoverRefusedException($"failover service '{Service}': {why}");
     }

@@ -48,6 +48,18 @@ public static class FailoverSpecValidator
                 "exactly one of FenceService and FenceCommand must be set when RemoteHost is (what stops the database on that host)");
         }
 
+        var rejoin = spec.Rejoin ?? new RejoinSpec();
+        foreach (var (template, key) in new[] { (rejoin.StopCommand, "StopCommand"), (rejoin.RewindCommand, "RewindCommand"), (rejoin.ConfigureCommand, "ConfigureCommand"), (rejoin.StartCommand, "StartCommand") })
+        {
+            Check(!string.IsNullOrWhiteSpace(template), $"Rejoin:{key}", template, "must be a command (the default is documented in docs/failover.md)");
+        }
+
+        Check(!string.IsNullOrWhiteSpace(rejoin.Bin), "Rejoin:Bin", rejoin.Bin, "must be the directory of pg_ctl and pg_rewind on the nodes' machines");
+        Check(rejoin.PassFile is null || rejoin.PassFile.Length > 0 && !rejoin.PassFile.Contains('\n', StringComparison.Ordinal), "Rejoin:PassFile", rejoin.PassFile, "must be a file path on the nodes' machines, or unset (~/.pgpass)");
+        Check(rejoin.CommandTimeout >= TimeSpan.FromSeconds(1) && rejoin.CommandTimeout <= TimeSpan.FromHours(2), "Rejoin:CommandTimeout", rejoin.CommandTimeout, "must be between 1 s and 2 hours");
+        Check(rejoin.VerifyTimeout >= TimeSpan.FromSeconds(1) && rejoin.VerifyTimeout <= TimeSpan.FromMinutes(30), "Rejoin:VerifyTimeout", rejoin.VerifyTimeout, "must be between 1 s and 30 minutes");
+        Check(!spec.AutoRejoin || spec.Engine != FailoverEngine.PostgreSql || spec.Nodes.All(n => !string.IsNullOrWhiteSpace(n.DataDirectory)), "AutoRejoin", spec.AutoRejoin,
+            "needs every node's DataDirectory for PostgreSql (pg_rewind runs on it)");
         Check(Enum.IsDefined(spec.FenceUnreachable), "FenceUnreachable", spec.FenceUnreachable, "must be Halt or Proceed");
         Check(!spec.SynchronousMode || spec.Engine == FailoverEngine.PostgreSql, "SynchronousMode", spec.SynchronousMode, "is supported for PostgreSql only");
         Check(Enum.IsDefined(spec.NoSynchronousStandby), "NoSynchronousStandby", spec.NoSynchronousStandby, "must be Degrade or Block");

@@ -8,6 +8,7 @@ using Vault.Grains.Failover.Dns;
 using Vault.Grains.Failover.Engines;
 using Vault.Grains.Failover.Fencing;
 using Vault.Grains.Failover.Notify;
+using Vault.Grains.Failover.Rejoin;
 using Vault.Grains.Failover.Traffic;
 
 namespace Vault.Grains.Failover;
@@ -15,7 +16,7 @@ namespace Vault.Grains.Failover;
 /// <summary>The failover being driven: who, from where to where, with which token.</summary>
 public sealed record FailoverRun(string Service, FailoverServiceSpec Spec, FailoverKind Kind, long Epoch, string OldPrimary, string Target);
 
-public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence, Vault.Notifications.INotificationSink notifications, TrafficProviders traffic)
+public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier notifier, ObserverRoutes routes, SshFence fence, Vault.Notifications.INotificationSink notifications, TrafficProviders traffic, RejoinSteps rejoin)
 {
     /// <summary>Runs the action of one phase once; <paramref name="progress"/> receives reports from a step that waits (a catch-up's positions).</summary>
     public async Task<string> RunAsync(FailoverPhase phase, FailoverRun run, IProgress<string> progress, CancellationToken cancellationToken) => phase switch
@@ -27,6 +28,7 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
         FailoverPhase.EnablingTraffic => await EnableTrafficAsync(run, cancellationToken),
         FailoverPhase.PublishingDns => await PublishDnsAsync(run, cancellationToken),
         FailoverPhase.Notifying => await NotifyAsync(run, "failover.completed", $"{run.Kind} to {run.Target} completed", cancellationToken),
+        _ when FailoverTransitions.IsRejoin(phase) => await rejoin.RunAsync(phase, run, node => Endpoint(run.Spec, node), progress, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "not a failover step"),
     };
 

@@ -6,6 +6,9 @@
 //   Monitoring --Confirmed/Requested (epoch+1)--> Fencing --> CatchingUp --> Promoting --> Repointing
 //     --> EnablingTraffic --> PublishingDns --> Notifying --> Monitoring
 //
+//   Monitoring --RejoinRequested--> RejoinStopping --> RejoinRewinding --> RejoinStarting --> RejoinVerifying
+//     --> Monitoring                                         (the epoch stays: the primary does not change)
+//
 // A failed step is retried in place; when its attempts run out, an essential step (fencing,
 // catching up, promoting, enabling traffic, DNS) halts the failover for an operator, while a
 // best-effort step (repointing other replicas, notifying) records the failure and moves on.
@@ -31,6 +34,9 @@ public enum FailoverEvent
 
     /// <summary>An operator resumed a halted failover.</summary>
     OperatorResumed,
+
+    /// <summary>An operator (or AutoRejoin) asked to turn an old primary into a replica.</summary>
+    RejoinRequested,
 }
 
 /// <param name="To">The next phase.</param>
@@ -61,8 +67,10 @@ public static class FailoverTransitions
         {
             (FailoverPhase.Monitoring, FailoverEvent.FailoverConfirmed or FailoverEvent.SwitchoverRequested)
                 => new FailoverTransition(FailoverPhase.Fencing, false, FailoverEffects.NewEpoch | FailoverEffects.ResetAttempts | FailoverEffects.RunStep),
+            (FailoverPhase.Monitoring, FailoverEvent.RejoinRequested)
+                => new FailoverTransition(FailoverPhase.RejoinStopping, false, FailoverEffects.ResetAttempts | FailoverEffects.RunStep),
             (FailoverPhase.Monitoring, _) => null,
-            (_, FailoverEvent.FailoverConfirmed or FailoverEvent.SwitchoverRequested or FailoverEvent.OperatorResumed) => null,
+            (_, FailoverEvent.FailoverConfirmed or FailoverEvent.SwitchoverRequested or FailoverEvent.OperatorResumed or FailoverEvent.RejoinRequested) => null,
             (_, FailoverEvent.StepSucceeded) => Advance(phase, phase == FailoverPhase.Promoting ? FailoverEffects.SwitchPrimary : FailoverEffects.None),
             (_, FailoverEvent.StepFailed) => new FailoverTransition(phase, false, FailoverEffects.RetryAfterBackoff | FailoverEffects.RunStep),
             (_, FailoverEvent.AttemptsExhausted) when IsEssential(phase) => new FailoverTransition(phase, true, FailoverEffects.NotifyHalted),
@@ -80,7 +88,12 @@ public static class FailoverTransitions
 
     /// <summary>A step without which the failover must not be called done.</summary>
     public static bool IsEssential(FailoverPhase phase) =>
-        phase is FailoverPhase.Fencing or FailoverPhase.CatchingUp or FailoverPhase.Promoting or FailoverPhase.EnablingTraffic or FailoverPhase.PublishingDns;
+        phase is FailoverPhase.Fencing or FailoverPhase.CatchingUp or FailoverPhase.Promoting or FailoverPhase.EnablingTraffic or FailoverPhase.PublishingDns
+            || IsRejoin(phase);
+
+    /// <summary>A step of a rejoin (every one essential: a half-rejoined node must not be called a replica).</summary>
+    public static bool IsRejoin(FailoverPhase phase) =>
+        phase is FailoverPhase.RejoinStopping or FailoverPhase.RejoinRewinding or FailoverPhase.RejoinStarting or FailoverPhase.RejoinVerifying;
 
     private static FailoverPhase After(FailoverPhase phase) => phase switch
     {
@@ -91,6 +104,10 @@ public static class FailoverTransitions
         FailoverPhase.EnablingTraffic => FailoverPhase.PublishingDns,
         FailoverPhase.PublishingDns => FailoverPhase.Notifying,
         FailoverPhase.Notifying => FailoverPhase.Monitoring,
+        FailoverPhase.RejoinStopping => FailoverPhase.RejoinRewinding,
+        FailoverPhase.RejoinRewinding => FailoverPhase.RejoinStarting,
+        FailoverPhase.RejoinStarting => FailoverPhase.RejoinVerifying,
+        FailoverPhase.RejoinVerifying => FailoverPhase.Monitoring,
         _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "no step follows this phase"),
     };
 }

@@ -51,7 +51,9 @@ start_postgres() {
         --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || die "initdb failed: $(tail -5 "$dir/initdb.log")"
     cat >>"$dir/pg1/postgresql.conf" <<CONF
 fsync = off
-full_page_writes = off
+# pg_rewind (failover rejoin) needs wal_log_hints (or data checksums) on the old primary and full_page_writes on the new one.
+full_page_writes = on
+wal_log_hints = on
 wal_keep_size = 256MB
 shared_buffers = 32MB
 max_connections = 40

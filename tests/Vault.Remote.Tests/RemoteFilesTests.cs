@@ -113,4 +113,23 @@ public sealed class RemoteFilesTests(SshServerFixture fixture) : IClassFixture<S
         File.SetUnixFileMode(dir, (UnixFileMode)0x1FF);
         return dir;
     }
+
+    [Fact]
+    public async Task UploadAsync_FromASourceThatStalls_EndsAtTheTransferTimeoutWithAClearErrorAndTheTargetUnchanged()
+    {
+        await using var services = SshServer.Services(Server.Host(configure: h => h.TransferTimeout = TimeSpan.FromSeconds(2)));
+        var target = Path.Combine(UserDirectory(), "stalled.conf");
+        await File.WriteAllTextAsync(target, "old");
+        // A pipe nobody writes to: the upload's first read waits for ever, as a stalled client stream would.
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        using var source = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, pipe.ClientSafePipeHandle);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<RemoteFileException>(() => services.GetRequiredService<IRemoteFiles>().UploadAsync("h1", source, target));
+
+        Assert.Contains("did not finish within the host's TransferTimeout (00:00:02)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not changed", e.Message, StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(20));
+        Assert.Equal("old", await File.ReadAllTextAsync(target));
+    }
 }

@@ -477,6 +477,19 @@ public sealed class FakeFailoverController(string service, bool configured) : Va
 
     public Task<Vault.Failover.FailoverStatus> ResumeAsync(string operatorName) => Task.FromResult(Status = Status with { Paused = false });
 
+    public List<Vault.Failover.RejoinCommand> Rejoins { get; } = [];
+
+    public Task<Vault.Failover.FailoverStatus> RejoinAsync(Vault.Failover.RejoinCommand command)
+    {
+        if (!Configured)
+        {
+            throw new FailoverServiceNotFoundException($"failover service '{service}' is not configured");
+        }
+
+        Rejoins.Add(command);
+        return Task.FromResult(Status = Status with { Phase = Vault.Failover.FailoverPhase.RejoinStopping, Kind = Vault.Failover.FailoverKind.Rejoin, Target = command.Node });
+    }
+
     private Task<Vault.Failover.FailoverStatus> ActAsync(Vault.Failover.FailoverCommand command)
     {
         if (!Configured)

@@ -4,7 +4,7 @@ using Vault.V1;
 
 namespace Vault.Cli.Commands;
 
-/// <summary><c>vault failover status|history|switchover|failover|pause|resume</c></summary>
+/// <summary><c>vault failover status|history|switchover|failover|pause|resume|rejoin</c></summary>
 public static class FailoverCommand
 {
     /// <summary>
@@ -35,6 +35,7 @@ public static class FailoverCommand
         command.Subcommands.Add(Failover(globals));
         command.Subcommands.Add(Simple(globals, "pause", "Stop automatic failover of SERVICE (monitoring continues)", (c, s, ct) => c.PauseFailoverAsync(s, OperatorName(), ct)));
         command.Subcommands.Add(Simple(globals, "resume", "Resume automatic failover of SERVICE, and retry a halted step", (c, s, ct) => c.ResumeFailoverAsync(s, OperatorName(), ct)));
+        command.Subcommands.Add(Rejoin(globals));
         return command;
     }
 
@@ -154,6 +155,17 @@ public static class FailoverCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static Command Rejoin(GlobalOptions globals)
+    {
+        var service = ServiceArgument();
+        var node = new Argument<string>("NODE") { Description = "The node to turn into a replica of the current primary (an old primary)" };
+        var reason = new Option<string>("--reason") { Description = "Recorded in the audit trail" };
+        var command = new Command("rejoin", "Rejoin NODE as a replica: PostgreSQL stop, pg_rewind, standby start; MariaDB CHANGE MASTER; Redis REPLICAOF") { service, node, reason };
+        command.SetAction((parse, ct) => globals.RunAsync(parse, ct, async context => await ReportAsync(context,
+            await context.Client.RejoinFailoverNodeAsync(parse.GetValue(service)!, parse.GetValue(node)!, parse.GetValue(reason) ?? "", OperatorName(), ct))));
+        return command;
     }
 
     private static string OperatorName() => Environment.UserName;

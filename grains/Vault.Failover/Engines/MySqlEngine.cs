@@ -105,6 +105,36 @@ public sealed class MySqlEngine : IReplicationEngine
         return true;
     }
 
+    /// <summary>
+    /// Rejoin: makes an old primary a read-only replica of <paramref name="primary"/>. A node that was never a replica
+    /// starts from the GTIDs it wrote itself (gtid_slave_pos = gtid_binlog_pos), then follows with MASTER_USE_GTID = slave_pos.
+    /// </summary>
+    public async Task RejoinAsync(ServerEndpoint replica, ServerEndpoint primary, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(replica.ReplicationUser))
+        {
+            throw new FailoverStepException($"cannot rejoin {replica}: set ReplicationUser and ReplicationPassword of the service so it can follow {primary}");
+        }
+
+        await using var connection = await OpenAsync(replica, timeout, cancellationToken);
+        bool wasReplica;
+        await using (var status = new MySqlCommand("SHOW SLAVE STATUS", connection))
+        await using (var reader = await status.ExecuteReaderAsync(cancellationToken))
+        {
+            wasReplica = await reader.ReadAsync(cancellationToken) && !string.IsNullOrEmpty(reader["Master_User"] as string);
+        }
+
+        var port = primary.Port.ToString(CultureInfo.InvariantCulture);
+        var position = wasReplica ? "" : "SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_binlog_pos; ";
+        await using var command = new MySqlCommand(
+            $"SET GLOBAL read_only = ON; STOP SLAVE; {position}CHANGE MASTER TO MASTER_HOST = @host, MASTER_PORT = {port}, MASTER_USER = @user, MASTER_PASSWORD = @password, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1; START SLAVE;",
+            connection);
+        command.Parameters.AddWithValue("@host", primary.Host);
+        command.Parameters.AddWithValue("@user", replica.ReplicationUser);
+        command.Parameters.AddWithValue("@password", replica.ReplicationPassword ?? "");
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task DemoteAsync(ServerEndpoint server, TimeSpan timeout, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(server, timeout, cancellationToken);

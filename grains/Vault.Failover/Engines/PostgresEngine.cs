@@ -126,6 +126,30 @@ public sealed class PostgresEngine : IReplicationEngine
         }
     }
 
+    /// <summary>The value of one setting (SHOW), e.g. full_page_writes.</summary>
+    public async Task<string> ShowAsync(ServerEndpoint server, string setting, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(server, timeout, cancellationToken);
+        await using var show = new NpgsqlCommand("SELECT current_setting(@name)", connection);
+        show.Parameters.AddWithValue("name", setting);
+        return (string?)await show.ExecuteScalarAsync(cancellationToken) ?? "";
+    }
+
+    /// <summary>The standbys (application_name) streaming from <paramref name="primary"/>, as pg_stat_replication lists them.</summary>
+    public async Task<IReadOnlyList<string>> StreamingStandbysAsync(ServerEndpoint primary, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(primary, timeout, cancellationToken);
+        await using var query = new NpgsqlCommand("SELECT application_name FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1", connection);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        var names = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
     internal static string SetConnInfo(string conninfo, string key, string value)
     {
         var parts = conninfo.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();

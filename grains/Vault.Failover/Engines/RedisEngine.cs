@@ -55,6 +55,14 @@ public sealed class RedisEngine : IReplicationEngine, IDisposable
         return true;
     }
 
+    /// <summary>Rejoin: the old master follows <paramref name="primary"/> (REPLICAOF) and its write pause from the fence ends (a replica is read-only).</summary>
+    public async Task RejoinAsync(ServerEndpoint replica, ServerEndpoint primary, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var s = await ServerAsync(replica, timeout);
+        await s.ExecuteAsync("REPLICAOF", primary.Host, primary.Port.ToString(CultureInfo.InvariantCulture)).WaitAsync(timeout, cancellationToken);
+        await s.ExecuteAsync("CLIENT", "UNPAUSE").WaitAsync(timeout, cancellationToken);
+    }
+
     public async Task DemoteAsync(ServerEndpoint server, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Writes pause for a minute at most; the primary becomes a replica when repointed.

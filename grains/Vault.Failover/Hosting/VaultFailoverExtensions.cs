@@ -4,6 +4,7 @@ using Vault.Grains.Failover;
 using Vault.Grains.Failover.Engines;
 using Vault.Grains.Failover.Fencing;
 using Vault.Grains.Failover.Notify;
+using Vault.Grains.Failover.Rejoin;
 using Vault.Grains.Peers;
 
 namespace Vault.Grains.Hosting;
@@ -26,6 +27,8 @@ public static class VaultFailoverExtensions
         services.AddSingleton<SshFence>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<Failover.Traffic.TrafficProviders>();
+        services.AddSingleton<NodeShell>();
+        services.AddSingleton<RejoinSteps>();
         services.AddSingleton<FailoverMetrics>();
         services.AddSingleton<NodeProbe>();
         services.AddSingleton<IObserverProbe>(sp => sp.GetRequiredService<NodeProbe>());

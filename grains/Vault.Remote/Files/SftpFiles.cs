@@ -11,7 +11,36 @@ public sealed partial class SftpFiles(RemoteHosts hosts, SshConnector connector,
 {
     private const UnixFileMode NewFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    public async Task<RemoteFileResult> UploadAsync(string host, Stream content, string remotePath, UnixFileMode? mode = null, CancellationToken cancellationToken = default)
+    public Task<RemoteFileResult> UploadAsync(string host, Stream content, string remotePath, UnixFileMode? mode = null, CancellationToken cancellationToken = default) =>
+        WithDeadlineAsync(host, "upload to", remotePath, "upload", "the target was not changed", token => UploadCoreAsync(host, content, remotePath, mode, token), cancellationToken);
+
+    public Task<RemoteFileResult> DownloadAsync(string host, string remotePath, Stream destination, CancellationToken cancellationToken = default) =>
+        WithDeadlineAsync(host, "download of", remotePath, "download", "what was copied is incomplete", token => DownloadCoreAsync(host, remotePath, destination, token), cancellationToken);
+
+    /// <summary>
+    /// Bounds a transfer by the host's TransferTimeout: the token given to the transfer is cancelled when it passes, and the
+    /// caller is answered then even if a read of the source does not observe the token (the lease and its connection are
+    /// released when the transfer unwinds).
+    /// </summary>
+    private async Task<RemoteFileResult> WithDeadlineAsync(string host, string what, string remotePath, string direction, string consequence,
+        Func<CancellationToken, Task<RemoteFileResult>> transfer, CancellationToken cancellationToken)
+    {
+        var target = hosts.Get(host);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(target.TransferTimeout);
+        try
+        {
+            return await transfer(deadline.Token).WaitAsync(deadline.Token);
+        }
+        catch (Exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            metrics.Transfer(host, direction, "timeout");
+            throw new RemoteFileException(
+                $"{what} {remotePath} on remote host '{host}' did not finish within the host's TransferTimeout ({target.TransferTimeout}) and was abandoned; {consequence}");
+        }
+    }
+
+    private async Task<RemoteFileResult> UploadCoreAsync(string host, Stream content, string remotePath, UnixFileMode? mode, CancellationToken cancellationToken)
     {
         var target = hosts.Get(host);
         CheckPath(target, remotePath);
@@ -61,7 +90,7 @@ public sealed partial class SftpFiles(RemoteHosts hosts, SshConnector connector,
         }
     }
 
-    public async Task<RemoteFileResult> DownloadAsync(string host, string remotePath, Stream destination, CancellationToken cancellationToken = default)
+    private async Task<RemoteFileResult> DownloadCoreAsync(string host, string remotePath, Stream destination, CancellationToken cancellationToken)
     {
         var target = hosts.Get(host);
         CheckPath(target, remotePath);

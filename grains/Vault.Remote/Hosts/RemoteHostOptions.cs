@@ -30,6 +30,9 @@ public sealed class RemoteHostOptions
     /// <summary>Default limit on one command's run time; the remote process is ended when it passes (`timeout`).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Limit of one upload or download (connect, copy and verification); a transfer that passes it is abandoned and the target left unchanged.</summary>
+    public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Operations (commands, transfers) at once against this host; more wait their turn.</summary>
     public int MaxConcurrency { get; set; } = 4;
 

@@ -64,6 +64,11 @@ public static partial class RemoteHostValidator
             yield return $"{p}ConnectTimeout is {host.ConnectTimeout}; must be more than 0 and at most 00:05:00";
         }
 
+        if (host.TransferTimeout < TimeSpan.FromSeconds(1) || host.TransferTimeout > TimeSpan.FromDays(1))
+        {
+            yield return $"{p}TransferTimeout is {host.TransferTimeout}; must be 00:00:01 to 1.00:00:00";
+        }
+
         if (host.CommandTimeout < TimeSpan.FromSeconds(1) || host.CommandTimeout > TimeSpan.FromDays(1))
         {
             yield return $"{p}CommandTimeout is {host.CommandTimeout}; must be 00:00:01 to 1.00:00:00";
