@@ -144,6 +144,13 @@ public sealed class DnsSpec
     [Id(12)] public Route53Spec? Route53 { get; set; }
 
     [Id(13)] public CloudflareSpec? Cloudflare { get; set; }
+
+    /// <summary>
+    /// Where a discovered nameserver (by its NS name) is reached when its published address is not
+    /// reachable from the silos (NAT, split horizon): name → host:port. Every other one is asked at its
+    /// published address and <see cref="NameserverPort"/>.
+    /// </summary>
+    [Id(14)] public Dictionary<string, string> NameserverAddresses { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>An Amazon Route 53 hosted zone, changed through its REST API with Signature Version 4.</summary>

@@ -76,6 +76,11 @@ public static class FailoverSpecValidator
             Check(IsEndpoint(d.Server) || (!rfc2136 && d.Server.Length == 0 && IsEndpoint(d.Resolver ?? "")), "Dns:Server", d.Server,
                 rfc2136 ? "must be host:port of the primary nameserver" : "must be host:port of a nameserver, or empty when Dns:Resolver is set");
             Check(d.Resolver is null || IsEndpoint(d.Resolver), "Dns:Resolver", d.Resolver, "must be host:port of a nameserver that answers the zone's NS query");
+            foreach (var (ns, at) in d.NameserverAddresses)
+            {
+                Check(IsEndpoint(at), $"Dns:NameserverAddresses:{ns}", at, "must be host:port where that nameserver is reached");
+            }
+
             Check(d.NameserverPort is null or (>= 1 and <= 65535), "Dns:NameserverPort", d.NameserverPort, "must be a port between 1 and 65535");
             if (rfc2136)
             {

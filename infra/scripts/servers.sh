@@ -10,8 +10,8 @@
 # Ports (PORT_BASE + n, keep PORT_BASE + 20 < 32768):
 #   0 pg1 (primary)  1 pg2            2 my1 (primary)  3 my2          4 rd1 (master)  5 rd2  6 rd3
 #   7 HAProxy runtime API (TCP)       8 HAProxy pg     9 HAProxy mariadb             10 HAProxy redis
-#   11 BIND primary  12 BIND secondary (zone vault.test, TSIG key vault-key; NS ns1 = 127.0.0.1:11 the primary,
-#      ns2 = 127.0.0.2:11 the secondary, which also answers on 127.0.0.1:12)
+#   11 BIND primary  12 BIND secondary (zone vault.test, TSIG key vault-key; NS ns1 = 127.0.0.1 the primary,
+#      ns2 = 127.0.0.2 the secondary, which a client reaches at 127.0.0.1:12 — Dns:NameserverAddresses)
 # Credentials: PostgreSQL postgres/$PASS, MariaDB vault/$PASS, Redis requirepass $PASS, where PASS is
 # written to RUN_DIR/password; the TSIG secret (base64) to RUN_DIR/bind/tsig.secret.
 set -euo pipefail
@@ -211,7 +211,7 @@ zone "vault.test" { type primary; file "$dir/primary/vault.test.zone"; allow-upd
 CONF
     cat >"$dir/secondary.conf" <<CONF
 options { directory "$dir/secondary"; pid-file "$dir/secondary/named.pid"; session-keyfile "$dir/secondary/session.key";
-    listen-on port $((BASE + 12)) { 127.0.0.1; }; listen-on port $((BASE + 11)) { 127.0.0.2; }; $common notify no; };
+    listen-on port $((BASE + 12)) { 127.0.0.1; }; $common notify no; };
 controls { };
 zone "vault.test" { type secondary; primaries { 127.0.0.1 port $((BASE + 11)); }; file "$dir/secondary/vault.test.zone"; };
 CONF

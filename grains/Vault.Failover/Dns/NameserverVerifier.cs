@@ -38,8 +38,15 @@ public sealed class NameserverVerifier(DnsSpec spec)
         }
 
         var found = new List<string>();
+        var overrides = spec.NameserverAddresses.ToDictionary(p => DnsRecordValues.Fqdn(p.Key), p => p.Value, StringComparer.Ordinal);
         foreach (var name in names)
         {
+            if (overrides.TryGetValue(name, out var reached))
+            {
+                found.Add(reached);
+                continue;
+            }
+
             var glue = ns.Additionals.ARecords().Where(a => DnsRecordValues.Fqdn(a.DomainName.Value) == name).Select(a => a.Address).ToList();
             if (glue.Count == 0)
             {

@@ -18,6 +18,7 @@ public static class DnsSpecs
         TsigKeyName = "vault-key",
         TsigSecret = new SecretReference { File = s.TsigSecretFile },
         PropagationTimeout = TimeSpan.FromSeconds(10),
+        NameserverAddresses = Secondary(s),
     };
 
     public static DnsSpec Route53(LocalServers s, FakeRoute53 fake, string name = "pg.vault.test", string type = "A")
@@ -34,6 +35,7 @@ public static class DnsSpecs
             Resolver = $"127.0.0.1:{s.Port(LocalServers.Bind1)}",
             NameserverPort = s.Port(LocalServers.Bind1),
             PropagationTimeout = TimeSpan.FromSeconds(10),
+        NameserverAddresses = Secondary(s),
             Route53 = new Route53Spec
             {
                 Endpoint = fake.Url,
@@ -55,6 +57,7 @@ public static class DnsSpecs
         Resolver = $"127.0.0.1:{s.Port(LocalServers.Bind1)}",
         NameserverPort = s.Port(LocalServers.Bind1),
         PropagationTimeout = TimeSpan.FromSeconds(10),
+        NameserverAddresses = Secondary(s),
         Cloudflare = new CloudflareSpec { Endpoint = fake.Url, ApiToken = new SecretReference { File = Secret(s, "cloudflare-token", FakeCloudflare.Token) } },
     };
 
@@ -72,6 +75,9 @@ public static class DnsSpecs
             await bind.SetAsync(new DnsRecordSet(name, type, 5, plain), CancellationToken.None);
         }
     };
+
+    /// <summary>ns2.vault.test is published at 127.0.0.2; the secondary answers on 127.0.0.1:Bind2.</summary>
+    public static Dictionary<string, string> Secondary(LocalServers s) => new() { ["ns2.vault.test"] = $"127.0.0.1:{s.Port(LocalServers.Bind2)}" };
 
     public static string Secret(LocalServers s, string name, string value)
     {
