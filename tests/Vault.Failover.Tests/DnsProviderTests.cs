@@ -30,8 +30,8 @@ public sealed class DnsProviderTests
         [
             new("web.vault.test.", "A", 5, ["127.0.5.1", "127.0.5.2", "127.0.5.3"]),
             new("web.vault.test.", "AAAA", 5, ["fd00::5:1", "fd00::5:2"]),
-            new("vault.test.", "MX", 5, ["10 mx1.vault.test.", "20 mx2.vault.test."]),
-            new("vault.test.", "TXT", 5, ["v=spf1 -all", "vault-verification=abc123"]),
+            new("mail.vault.test.", "MX", 5, ["10 mx1.vault.test.", "20 mx2.vault.test."]),
+            new("mail.vault.test.", "TXT", 5, ["v=spf1 -all", "vault-verification=abc123"]),
             new("_postgresql._tcp.vault.test.", "SRV", 5, ["0 5 5432 pg1.vault.test.", "10 5 5433 pg2.vault.test."]),
             new("alias.vault.test.", "CNAME", 5, ["pg.vault.test."]),
         ];
@@ -75,13 +75,14 @@ public sealed class DnsProviderTests
         Assert.Equal("127.0.1.2", await Checks.DnsAsync(servers.Port(LocalServers.Bind2), "pg.vault.test"));
         Assert.Equal(["ns1.vault.test.", "ns2.vault.test."], await provider.ListNameserversAsync(CancellationToken.None));
 
-        var txt = new DnsRecordSet("vault.test.", "TXT", 60, ["route53 \"quoted\" text"]);
+        var txt = new DnsRecordSet("mail.vault.test.", "TXT", 60, ["route53 \"quoted\" text"]);
         await provider.WaitLiveAsync(await provider.SetAsync(txt, CancellationToken.None), CancellationToken.None);
-        Assert.True(txt.SameValues((await provider.GetAsync("vault.test.", "TXT", CancellationToken.None))?.Values));
+        Assert.True(txt.SameValues((await provider.GetAsync("mail.vault.test.", "TXT", CancellationToken.None))?.Values));
 
-        spec.Route53!.SetIdentifier = "blue";
-        spec.Route53.Weight = 90;
-        var weighted = DnsProviders.Create(spec);
+        var weightedSpec = DnsSpecs.Route53(servers, fake);
+        weightedSpec.Route53!.SetIdentifier = "blue";
+        weightedSpec.Route53.Weight = 90;
+        var weighted = DnsProviders.Create(weightedSpec);
         await weighted.WaitLiveAsync(await weighted.SetAsync(new DnsRecordSet("app.vault.test.", "A", 5, ["127.0.6.1"]), CancellationToken.None), CancellationToken.None);
         Assert.Equal(90, fake.Sets[("app.vault.test.", "A", "blue")].Weight);
 
@@ -171,9 +172,9 @@ public sealed class DnsProviderTests
         await provider.SetAsync(one, CancellationToken.None);
         await verifier.WaitAnsweredAsync(nameservers, one, CancellationToken.None);
         Assert.Single(fake.Records);
-        var mx = new DnsRecordSet("vault.test.", "MX", 300, ["10 mx1.vault.test."]);
+        var mx = new DnsRecordSet("mail.vault.test.", "MX", 300, ["10 mx1.vault.test."]);
         await provider.SetAsync(mx, CancellationToken.None);
-        Assert.True(mx.SameValues((await provider.GetAsync("vault.test.", "MX", CancellationToken.None))?.Values));
+        Assert.True(mx.SameValues((await provider.GetAsync("mail.vault.test.", "MX", CancellationToken.None))?.Values));
         Assert.Equal(["ns1.vault.test.", "ns2.vault.test."], await provider.ListNameserversAsync(CancellationToken.None));
 
         var badToken = DnsSpecs.Cloudflare(servers, fake);
