@@ -26,8 +26,13 @@ public sealed class DnsProviderTests
         Assert.Equal([$"127.0.0.1:{servers.Port(LocalServers.Bind1)}", $"127.0.0.1:{servers.Port(LocalServers.Bind2)}"], nameservers.Order());
         Assert.Equal(["ns1.vault.test.", "ns2.vault.test."], (await provider.ListNameserversAsync(CancellationToken.None)).Order());
 
+        // BIND refuses an MX or SRV whose in-zone target has no address record (its integrity check): the targets come first.
         DnsRecordSet[] sets =
         [
+            new("mx1.vault.test.", "A", 5, ["127.0.8.1"]),
+            new("mx2.vault.test.", "A", 5, ["127.0.8.2"]),
+            new("pg1.vault.test.", "A", 5, ["127.0.1.1"]),
+            new("pg2.vault.test.", "A", 5, ["127.0.1.2"]),
             new("web.vault.test.", "A", 5, ["127.0.5.1", "127.0.5.2", "127.0.5.3"]),
             new("web.vault.test.", "AAAA", 5, ["fd00::5:1", "fd00::5:2"]),
             new("mail.vault.test.", "MX", 5, ["10 mx1.vault.test.", "20 mx2.vault.test."]),
@@ -171,7 +176,8 @@ public sealed class DnsProviderTests
         var one = new DnsRecordSet("web.vault.test.", "A", 60, ["127.0.7.3"]);
         await provider.SetAsync(one, CancellationToken.None);
         await verifier.WaitAnsweredAsync(nameservers, one, CancellationToken.None);
-        Assert.Single(fake.Records);
+        Assert.Single(fake.Records.Values, r => (string?)r["name"] == "web.vault.test");
+        await provider.SetAsync(new DnsRecordSet("mx1.vault.test.", "A", 60, ["127.0.8.1"]), CancellationToken.None);
         var mx = new DnsRecordSet("mail.vault.test.", "MX", 300, ["10 mx1.vault.test."]);
         await provider.SetAsync(mx, CancellationToken.None);
         Assert.True(mx.SameValues((await provider.GetAsync("mail.vault.test.", "MX", CancellationToken.None))?.Values));

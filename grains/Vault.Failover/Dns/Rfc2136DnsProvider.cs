@@ -118,7 +118,7 @@ public sealed class Rfc2136DnsProvider(DnsSpec spec) : IDnsProvider
         2 => "SERVFAIL",
         3 => "NXDOMAIN",
         4 => "NOTIMP",
-        5 => "REFUSED (is the update signed with an allowed key?)",
+        5 => "REFUSED (is the update signed with an allowed key? BIND also refuses an MX or SRV whose in-zone target has no address record; its log says which)",
         6 => "YXDOMAIN",
         7 => "YXRRSET",
         8 => "NXRRSET",
