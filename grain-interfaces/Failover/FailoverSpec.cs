@@ -192,6 +192,68 @@ public sealed class DnsSpec
     [Id(7)] public List<string> Nameservers { get; set; } = [];
 
     [Id(8)] public TimeSpan PropagationTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Which DNS provider holds the zone: Rfc2136 (default), Route53 or Cloudflare.</summary>
+    [Id(9)] public string Kind { get; set; } = "Rfc2136";
+
+    /// <summary>host:port of a nameserver asked for the zone's NS set (and their addresses) before verifying; default: <see cref="Server"/>.</summary>
+    [Id(10)] public string? Resolver { get; set; }
+
+    /// <summary>Port every discovered authoritative nameserver is asked on; default: the port of <see cref="Server"/> for Rfc2136, 53 otherwise.</summary>
+    [Id(11)] public int? NameserverPort { get; set; }
+
+    [Id(12)] public Route53Spec? Route53 { get; set; }
+
+    [Id(13)] public CloudflareSpec? Cloudflare { get; set; }
+
+    /// <summary>
+    /// Where a discovered nameserver (by its NS name) is reached when its published address is not
+    /// reachable from the silos (NAT, split horizon): name → host:port. Every other one is asked at its
+    /// published address and <see cref="NameserverPort"/>.
+    /// </summary>
+    [Id(14)] public Dictionary<string, string> NameserverAddresses { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>An Amazon Route 53 hosted zone, changed through its REST API with Signature Version 4.</summary>
+[GenerateSerializer, Alias("vault.failover-dns-route53")]
+public sealed class Route53Spec
+{
+    /// <summary>The API's base URL; default https://route53.amazonaws.com.</summary>
+    [Id(0)] public string Endpoint { get; set; } = "https://route53.amazonaws.com";
+
+    /// <summary>The hosted zone's id, e.g. Z0123456789ABCDEFGHIJ.</summary>
+    [Id(1)] public string HostedZoneId { get; set; } = "";
+
+    /// <summary>The signing region; Route 53 is signed for us-east-1.</summary>
+    [Id(2)] public string Region { get; set; } = "us-east-1";
+
+    [Id(3)] public SecretReference AccessKeyId { get; set; } = new();
+
+    [Id(4)] public SecretReference SecretAccessKey { get; set; } = new();
+
+    /// <summary>For weighted records: the record's set identifier (with <see cref="Weight"/>).</summary>
+    [Id(5)] public string? SetIdentifier { get; set; }
+
+    [Id(6)] public long? Weight { get; set; }
+
+    /// <summary>How long to wait for GetChange to report INSYNC.</summary>
+    [Id(7)] public TimeSpan SyncTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Attempts of one request answered with throttling (400 Throttling, 429, 503) before the step fails.</summary>
+    [Id(8)] public int MaxAttempts { get; set; } = 5;
+}
+
+/// <summary>A Cloudflare zone, changed through its v4 API with an API token.</summary>
+[GenerateSerializer, Alias("vault.failover-dns-cloudflare")]
+public sealed class CloudflareSpec
+{
+    /// <summary>The API's base URL; default https://api.cloudflare.com/client/v4.</summary>
+    [Id(0)] public string Endpoint { get; set; } = "https://api.cloudflare.com/client/v4";
+
+    /// <summary>An API token with Zone:Read and DNS:Edit on the zone.</summary>
+    [Id(1)] public SecretReference ApiToken { get; set; } = new();
+
+    [Id(2)] public int MaxAttempts { get; set; } = 5;
 }
 
 [GenerateSerializer, Alias("vault.failover-webhook")]

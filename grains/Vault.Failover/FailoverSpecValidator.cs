@@ -79,12 +79,51 @@ public static class FailoverSpecValidator
         {
             Check(d.Zone.Length > 0, "Dns:Zone", d.Zone, "must name the zone");
             Check(d.Name.Length > 0 && Fqdn(d.Name).EndsWith("." + Fqdn(d.Zone), StringComparison.OrdinalIgnoreCase), "Dns:Name", d.Name, $"must be a name inside the zone '{d.Zone}'");
-            Check(d.Type is "A" or "AAAA" or "CNAME", "Dns:Type", d.Type, "must be A, AAAA or CNAME");
+            Check(Vault.Grains.Failover.Dns.DnsRecordValues.Types.Contains(d.Type), "Dns:Type", d.Type, "must be A, AAAA, CNAME, MX, TXT or SRV");
             Check(d.Ttl is >= 0 and <= 86400, "Dns:Ttl", d.Ttl, "must be between 0 and 86400 seconds");
-            Check(IsEndpoint(d.Server), "Dns:Server", d.Server, "must be host:port of the primary nameserver");
-            Check(d.TsigKeyName.Length > 0, "Dns:TsigKeyName", d.TsigKeyName, "must name the TSIG key the zone allows updates with");
-            Check(d.TsigSecret.IsSet, "Dns:TsigSecret", d.TsigSecret, "must give File or Env holding the base64 secret");
-            CheckSecret(errors, $"{k}:Dns:TsigSecret", d.TsigSecret);
+            Check(Vault.Grains.Failover.Dns.DnsProviders.Kinds.Contains(d.Kind), "Dns:Kind", d.Kind, "must be Rfc2136, Route53 or Cloudflare");
+            var rfc2136 = d.Kind == Vault.Grains.Failover.Dns.DnsProviders.Rfc2136;
+            Check(IsEndpoint(d.Server) || (!rfc2136 && d.Server.Length == 0 && IsEndpoint(d.Resolver ?? "")), "Dns:Server", d.Server,
+                rfc2136 ? "must be host:port of the primary nameserver" : "must be host:port of a nameserver, or empty when Dns:Resolver is set");
+            Check(d.Resolver is null || IsEndpoint(d.Resolver), "Dns:Resolver", d.Resolver, "must be host:port of a nameserver that answers the zone's NS query");
+            foreach (var (ns, at) in d.NameserverAddresses)
+            {
+                Check(IsEndpoint(at), $"Dns:NameserverAddresses:{ns}", at, "must be host:port where that nameserver is reached");
+            }
+
+            Check(d.NameserverPort is null or (>= 1 and <= 65535), "Dns:NameserverPort", d.NameserverPort, "must be a port between 1 and 65535");
+            if (rfc2136)
+            {
+                Check(d.TsigKeyName.Length > 0, "Dns:TsigKeyName", d.TsigKeyName, "must name the TSIG key the zone allows updates with");
+                Check(d.TsigSecret.IsSet, "Dns:TsigSecret", d.TsigSecret, "must give File or Env holding the base64 secret");
+                CheckSecret(errors, $"{k}:Dns:TsigSecret", d.TsigSecret);
+            }
+
+            Check(d.Kind != "Route53" || d.Route53 is not null, "Dns:Route53", "(missing)", "must be set when Dns:Kind is Route53");
+            if (d.Kind == "Route53" && d.Route53 is { } r)
+            {
+                Check(Uri.TryCreate(r.Endpoint, UriKind.Absolute, out var ru) && (ru.Scheme == Uri.UriSchemeHttps || ru.Scheme == Uri.UriSchemeHttp), "Dns:Route53:Endpoint", r.Endpoint, "must be an http(s) URL");
+                Check(System.Text.RegularExpressions.Regex.IsMatch(r.HostedZoneId, "^[A-Z0-9]{1,32}$"), "Dns:Route53:HostedZoneId", r.HostedZoneId, "must be the hosted zone id (letters and digits, e.g. Z0123456789ABC)");
+                Check(r.Region.Length > 0, "Dns:Route53:Region", r.Region, "must name the signing region (us-east-1)");
+                Check(r.AccessKeyId.IsSet, "Dns:Route53:AccessKeyId", r.AccessKeyId, "must give File or Env holding the access key id");
+                Check(r.SecretAccessKey.IsSet, "Dns:Route53:SecretAccessKey", r.SecretAccessKey, "must give File or Env holding the secret access key");
+                CheckSecret(errors, $"{k}:Dns:Route53:AccessKeyId", r.AccessKeyId);
+                CheckSecret(errors, $"{k}:Dns:Route53:SecretAccessKey", r.SecretAccessKey);
+                Check((r.SetIdentifier is null) == (r.Weight is null), "Dns:Route53:Weight", r.Weight, "SetIdentifier and Weight go together (a weighted record needs both)");
+                Check(r.Weight is null or (>= 0 and <= 255), "Dns:Route53:Weight", r.Weight, "must be between 0 and 255");
+                Check(r.SyncTimeout > TimeSpan.Zero, "Dns:Route53:SyncTimeout", r.SyncTimeout, "must be positive");
+                Check(r.MaxAttempts is >= 1 and <= 20, "Dns:Route53:MaxAttempts", r.MaxAttempts, "must be between 1 and 20");
+            }
+
+            Check(d.Kind != "Cloudflare" || d.Cloudflare is not null, "Dns:Cloudflare", "(missing)", "must be set when Dns:Kind is Cloudflare");
+            if (d.Kind == "Cloudflare" && d.Cloudflare is { } c)
+            {
+                Check(Uri.TryCreate(c.Endpoint, UriKind.Absolute, out var cu) && (cu.Scheme == Uri.UriSchemeHttps || cu.Scheme == Uri.UriSchemeHttp), "Dns:Cloudflare:Endpoint", c.Endpoint, "must be an http(s) URL");
+                Check(c.ApiToken.IsSet, "Dns:Cloudflare:ApiToken", c.ApiToken, "must give File or Env holding the API token");
+                CheckSecret(errors, $"{k}:Dns:Cloudflare:ApiToken", c.ApiToken);
+                Check(c.MaxAttempts is >= 1 and <= 20, "Dns:Cloudflare:MaxAttempts", c.MaxAttempts, "must be between 1 and 20");
+                Check(d.Type != "SRV", "Dns:Type", d.Type, "SRV records are not published through Cloudflare by this provider");
+            }
             for (var i = 0; i < d.Nameservers.Count; i++)
             {
                 Check(IsEndpoint(d.Nameservers[i]), $"Dns:Nameservers:{i}", d.Nameservers[i], "must be host:port");
@@ -94,9 +133,8 @@ public static class FailoverSpecValidator
             foreach (var (node, key) in nodes)
             {
                 var value = DnsValueOf(node);
-                var ok = d.Type == "CNAME" ? value.Length > 0 : IPAddress.TryParse(value, out var ip) &&
-                    ip.AddressFamily == (d.Type == "A" ? System.Net.Sockets.AddressFamily.InterNetwork : System.Net.Sockets.AddressFamily.InterNetworkV6);
-                Check(ok, $"{key}:DnsValue", value, d.Type == "CNAME" ? "must be a host name" : $"must be an {(d.Type == "A" ? "IPv4" : "IPv6")} address for a {d.Type} record");
+                var ok = Vault.Grains.Failover.Dns.DnsRecordValues.Normalize(d.Type, value, out var rule) is not null;
+                Check(ok, $"{key}:DnsValue", value, rule);
             }
         }
 

@@ -311,12 +311,15 @@ public sealed class FailoverSteps(ReplicationEngines engines, WebhookNotifier no
             return "no DNS record configured";
         }
 
-        var value = FailoverSpecValidator.DnsValueOf(Node(run.Spec, run.Target));
-        var publisher = new DnsPublisher(dns);
-        await publisher.UpdateAsync(value, cancellationToken);
-        var took = await publisher.WaitPropagatedAsync(value, cancellationToken);
-        var servers = dns.Nameservers.Count > 0 ? dns.Nameservers : [dns.Server];
+        var value = DnsRecordValues.Normalize(dns.Type, FailoverSpecValidator.DnsValueOf(Node(run.Spec, run.Target)));
+        var records = new DnsRecordSet(DnsRecordValues.Fqdn(dns.Name), dns.Type, dns.Ttl, [value]);
+        var provider = DnsProviders.Create(dns);
+        var change = await provider.SetAsync(records, cancellationToken);
+        await provider.WaitLiveAsync(change, cancellationToken);
+        var verifier = new NameserverVerifier(dns);
+        var servers = await verifier.DiscoverAsync(cancellationToken);
+        var took = await verifier.WaitAnsweredAsync(servers, records, cancellationToken);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{dns.Name} {dns.Type} {value}; answered by {string.Join(", ", servers)} after {took.TotalMilliseconds:0} ms");
+            $"{dns.Name} {dns.Type} {value} through {provider.Kind} (change {change}); answered by {string.Join(", ", servers)} after {took.TotalMilliseconds:0} ms");
     }
 }

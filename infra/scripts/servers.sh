@@ -10,7 +10,8 @@
 # Ports (PORT_BASE + n, keep PORT_BASE + 20 < 32768):
 #   0 pg1 (primary)  1 pg2            2 my1 (primary)  3 my2          4 rd1 (master)  5 rd2  6 rd3
 #   7 HAProxy runtime API (TCP)       8 HAProxy pg     9 HAProxy mariadb             10 HAProxy redis
-#   11 BIND primary  12 BIND secondary (zone vault.test, TSIG key vault-key)
+#   11 BIND primary  12 BIND secondary (zone vault.test, TSIG key vault-key; NS ns1 = 127.0.0.1 the primary,
+#      ns2 = 127.0.0.2 the secondary, which a client reaches at 127.0.0.1:12 — Dns:NameserverAddresses)
 #   16 HAProxy stats/admin page (http://127.0.0.1:P/stats, user admin, password in RUN_DIR/haproxy/stats.password)
 #   17 nginx stream listener in front of the PostgreSQL pair (upstream "pg" in RUN_DIR/nginx/upstream.conf)
 # nginx runs as NGINX_USER when set (an account that may then rewrite its upstream file and reload it over SSH), else root.
@@ -239,7 +240,9 @@ start_bind() {
 \$TTL 60
 @       IN SOA ns1.vault.test. admin.vault.test. 1 60 10 3600 5
 @       IN NS  ns1.vault.test.
+@       IN NS  ns2.vault.test.
 ns1     IN A   127.0.0.1
+ns2     IN A   127.0.0.2
 pg      IN A   127.0.1.1
 my      IN A   127.0.2.1
 redis   IN A   127.0.3.1

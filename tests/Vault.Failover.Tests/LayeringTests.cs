@@ -8,7 +8,7 @@ public sealed class LayeringTests
     private static readonly Assembly Grains = typeof(Vault.Grains.Peers.PeerGrain).Assembly;
     private static readonly Assembly Failover = typeof(Vault.Grains.Failover.FailoverControllerGrain).Assembly;
 
-    public static TheoryData<string> FailoverOnly => new() { "Vault.Failover", "Npgsql", "MySqlConnector", "StackExchange.Redis", "ARSoft.Tools.Net", "DnsClient" };
+    public static TheoryData<string> FailoverOnly => new() { "Vault.Failover", "Npgsql", "MySqlConnector", "StackExchange.Redis", "ARSoft.Tools.Net", "DnsClient", "AWSSDK.Core" };
 
     [Theory]
     [MemberData(nameof(FailoverOnly))]

@@ -62,6 +62,7 @@ public static class Specs
                 TsigSecret = new SecretReference { File = s.TsigSecretFile },
                 Nameservers = [$"127.0.0.1:{s.Port(LocalServers.Bind1)}", $"127.0.0.1:{s.Port(LocalServers.Bind2)}"],
                 PropagationTimeout = TimeSpan.FromSeconds(10),
+                NameserverAddresses = DnsSpecs.Secondary(s),
             },
             Webhooks = hook is null ? [] : [new WebhookSpec { Url = hook.Url, Secret = new SecretReference { File = secretFile } }],
         };
