@@ -151,6 +151,25 @@ public sealed class LocalRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task DataDirectory_IsPrivate_EveryFileAndDirectoryBelowIt()
+    {
+        const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        const UnixFileMode directory = file | UnixFileMode.UserExecute;
+        // An existing data directory that others could enter is tightened when the node opens it.
+        File.SetUnixFileMode(_dir.Path, directory | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        using (var repo = LocalRepository.OpenOrCreate(_dir.Path, Password, null, out _))
+        {
+            using var pack = Packs.Build(repo.Keys, Packs.SmallInputs());
+            await repo.Packs.WriteAsync(pack.Id, pack.Bytes);
+        }
+
+        Assert.Equal(directory, File.GetUnixFileMode(_dir.Path));
+        var entries = Directory.EnumerateFileSystemEntries(_dir.Path, "*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(entries, e => e.Contains(Path.Combine(_dir.Path, "packs"), StringComparison.Ordinal) && File.Exists(e));
+        Assert.All(entries, e => Assert.Equal(Directory.Exists(e) ? directory : file, File.GetUnixFileMode(e)));
+    }
+
+    [Fact]
     public async Task OpenOrCreate_PacksWithoutConfig_RefusesToCreate()
     {
         using (var repo = LocalRepository.OpenOrCreate(_dir.Path, null, null, out _))

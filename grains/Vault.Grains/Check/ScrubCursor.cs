@@ -139,7 +139,17 @@ public sealed class ScrubCursor
     public void Save(string path)
     {
         var tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(this, Json));
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(tmp, options))
+        {
+            stream.Write(JsonSerializer.SerializeToUtf8Bytes(this, Json));
+        }
+
         File.Move(tmp, path, overwrite: true);
     }
 }

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace Vault.Storage;
 
-/// <summary>Crash-safe file creation: temp file in the same directory, fsync, atomic rename, fsync of the directory.</summary>
+/// <summary>
+/// Crash-safe file creation: temp file in the same directory, fsync, atomic rename, fsync of the directory.
+/// Everything it creates is private to the node's user: files 0600 and directories 0700 unless a mode is given.
+/// </summary>
 internal static partial class DurableFile
 {
     public const string TempMarker = ".tmp-";
@@ -60,7 +63,20 @@ internal static partial class DurableFile
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    /// <summary>Creates a directory and any missing parents, making each new entry durable in its parent.</summary>
+    /// <summary>
+    /// The node's data directory: created 0700, or tightened to 0700 when it exists with access for group or
+    /// others (what it holds is the node's alone: key files, audit, grain state, packs).
+    /// </summary>
+    public static void SecureRoot(string path)
+    {
+        CreateDirectory(path);
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & ~OwnerOnlyDirectory) != 0)
+        {
+            File.SetUnixFileMode(path, OwnerOnlyDirectory);
+        }
+    }
+
+    /// <summary>Creates a directory and any missing parents (0700 unless a mode is given), making each new entry durable in its parent.</summary>
     public static void CreateDirectory(string path, UnixFileMode? mode = null)
     {
         var full = Path.GetFullPath(path);
@@ -75,9 +91,9 @@ internal static partial class DurableFile
             CreateDirectory(parent);
         }
 
-        if (mode is { } m && !OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(full, m);
+            Directory.CreateDirectory(full, mode ?? OwnerOnlyDirectory);
         }
         else
         {
@@ -151,9 +167,9 @@ internal static partial class DurableFile
             BufferSize = 0,
             PreallocationSize = size,
         };
-        if (mode is { } m && !OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = m;
+            options.UnixCreateMode = mode ?? OwnerOnlyFile;
         }
 
         return new FileStream(path, options);

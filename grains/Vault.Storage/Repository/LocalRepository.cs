@@ -54,6 +54,7 @@ public sealed class LocalRepository : IDisposable
         }
 
         var layout = new Layout(Path.GetFullPath(dataDir));
+        DurableFile.SecureRoot(layout.Root);
         var packs = new LocalPackStore(layout.Packs);
         createdKeyFile = false;
 
