@@ -16,6 +16,8 @@ public static class FailoverEvents
             "failover.halted" => (EventKinds.FailoverHalted, EventSeverity.Critical),
             "failover.blocked" => (EventKinds.FailoverBlocked, EventSeverity.Critical),
             "failover.old-primary-returned" => (EventKinds.FailoverOldPrimaryReturned, EventSeverity.Warning),
+            "failover.rejoin-started" => (EventKinds.FailoverRejoinStarted, EventSeverity.Info),
+            "failover.rejoined" => (EventKinds.FailoverRejoined, EventSeverity.Info),
             _ => (EventKinds.FailoverHalted, EventSeverity.Critical),
         };
         sink.Publish(VaultEvent.Raise(eventKind, severity, "service:" + service, $"{service}: {message}", new Dictionary<string, string>

@@ -20,6 +20,8 @@ public static class EventKinds
     public const string SwitchoverDone = "switchover.done";
     public const string FailoverBlocked = "failover.blocked";
     public const string FailoverOldPrimaryReturned = "failover.old-primary-returned";
+    public const string FailoverRejoinStarted = "failover.rejoin-started";
+    public const string FailoverRejoined = "failover.rejoined";
     public const string ChannelFailing = "channel.failing";
     public const string Test = "notify.test";
     public const string OffsiteLagging = "offsite.lagging";
@@ -31,6 +33,7 @@ public static class EventKinds
     [
         BackupFailed, RestoreFailed, CheckFailed, GcFailed, JobFailed, ScheduleGaveUp, ScrubDamage, PackUnderReplicated,
         NodeDown, NodeUp, DecommissionFinished, FailoverStarted, FailoverFinished, FailoverHalted, SwitchoverDone, FailoverBlocked, FailoverOldPrimaryReturned,
+        FailoverRejoinStarted, FailoverRejoined,
         ChannelFailing, Test, OffsiteLagging, SnapshotIncomplete, CertificateExpiring, ApiKeyExpiring,
     ];
 
