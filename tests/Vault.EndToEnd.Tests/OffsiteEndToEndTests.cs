@@ -72,6 +72,16 @@ public sealed class OffsiteEndToEndTests(Xunit.Abstractions.ITestOutputHelper ou
             Assert.True(packs > 1, $"the backup should span more than one pack; the bucket holds {string.Join(", ", keys)}");
             Assert.DoesNotContain(keys, k => k.EndsWith("master.key", StringComparison.Ordinal));
 
+            // The off-site lag metrics the shipped alert rule uses are served by a node with a target.
+            using (var http = new HttpClient())
+            {
+                var metrics = await http.GetStringAsync($"{first.Http}/metrics");
+                foreach (var name in new[] { "vault_offsite_pending_packs", "vault_offsite_pending_bytes", "vault_offsite_oldest_pending_seconds", "vault_offsite_uploaded_bytes" })
+                {
+                    Assert.True(metrics.Contains($"# TYPE {name}", StringComparison.Ordinal), $"/metrics does not serve {name}");
+                }
+            }
+
             first.Kill(); // SIGKILL: no shutdown, nothing flushed on the way out
         }
 

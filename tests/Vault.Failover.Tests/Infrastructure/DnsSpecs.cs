@@ -6,7 +6,8 @@ namespace Vault.Failover.Tests.Infrastructure;
 /// <summary>DNS configurations over the BIND pair of <see cref="LocalServers"/> and the cloud fakes, and the mirror that carries a fake's applied change into BIND.</summary>
 public static class DnsSpecs
 {
-    public const int Route53Fake = 16, CloudflareFake = 17;
+    // Offsets past the ones servers.sh uses (16 HAProxy stats, 17 nginx; see LocalServers).
+    public const int Route53Fake = 18, CloudflareFake = 19;
 
     public static DnsSpec Rfc2136(LocalServers s, string name = "pg.vault.test", string type = "A") => new()
     {
